@@ -1,0 +1,51 @@
+#pragma once
+// The weight formats and their codec records. A weight matrix W[rows, cols] is stored
+// row by row; each row is ceil(cols / block_size) blocks of block_bytes, plus one fp32
+// scale per row for scaled formats (value = decode(code) * scale). Generic code (CPU
+// and CUDA matmuls, loaders, writers) reads this table, so a new format is one codec
+// file plus one row here.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace llmrun {
+
+// Append-only: the numbers are written into quantized checkpoint files.
+enum class WeightFormat : uint8_t {
+  f32 = 0,
+  f16 = 1,
+  bf16 = 2,
+  int8 = 3,
+  fp8_e4m3 = 4,
+  fp6_e3m2 = 5,
+};
+
+struct CodecRecord {
+  WeightFormat format;
+  const char* name;       // as written on the command line and in files: "fp8"
+  int bits;               // bits per weight, excluding the per-row scale
+  int block_size;         // weights per packed block
+  int block_bytes;        // bytes per packed block
+  bool scaled;            // one fp32 scale per row (value = decode(code) * scale)
+  float max_code_value;   // largest finite decoded code (scale = amax / this); 0 if unscaled
+
+  // src[n] fp32 -> dst packed row (padded to whole blocks); writes the row's scale
+  // (1 for unscaled formats and for all-zero rows). src must be finite.
+  void (*encode_row)(const float* src, int64_t n, uint8_t* dst, float* scale);
+  // packed row -> dst[n] fp32, scale applied.
+  void (*decode_row)(const uint8_t* src, float scale, int64_t n, float* dst);
+  // Reference dot product of a packed row with x[n] fp32, fp32 accumulation.
+  float (*dot_row)(const uint8_t* src, float scale, const float* x, int64_t n);
+
+  int64_t row_bytes(int64_t n) const { return (n + block_size - 1) / block_size * block_bytes; }
+};
+
+const CodecRecord& codec(WeightFormat format);
+// Every registered format, in enum order; tests loop over this.
+const std::vector<const CodecRecord*>& all_codecs();
+// "fp8" -> WeightFormat::fp8_e4m3; throws llmrun::Error listing the valid names.
+WeightFormat parse_weight_format(const std::string& name);
+const char* format_name(WeightFormat format);
+
+}  // namespace llmrun
