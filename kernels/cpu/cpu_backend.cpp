@@ -1,0 +1,92 @@
+// The CPU backend: the reference every other backend is tested against.
+#include "kernels/cpu/cpu_backend.h"
+
+#include <omp.h>
+
+#include <cstring>
+
+#include "kernels/cpu/attention.h"
+#include "kernels/cpu/elementwise.h"
+#include "kernels/cpu/linear.h"
+#include "runtime/error.h"
+
+namespace llmrun::cpu {
+namespace {
+
+class CpuBackend final : public Backend {
+ public:
+  explicit CpuBackend(int threads) : threads_(threads > 0 ? threads : omp_get_num_procs()) {}
+
+  std::string name() const override { return "cpu (" + std::to_string(threads_) + " threads)"; }
+  bool supports(WeightFormat /*format*/) const override { return true; }  // every codec has a row decoder
+
+  std::unique_ptr<Tensor> alloc(int64_t rows, int64_t cols) override {
+    return std::make_unique<CpuTensor>(rows, cols);
+  }
+  std::unique_ptr<Weight> upload(const HostWeight& weight) override {
+    return std::make_unique<CpuWeight>(weight);
+  }
+  std::unique_ptr<KvStorage> alloc_kv(int64_t layers, int64_t kv_heads, int64_t head_dim,
+                                      int64_t capacity) override {
+    return std::make_unique<CpuKvStorage>(layers, kv_heads, head_dim, capacity);
+  }
+
+  void embed(const Weight& table, const std::vector<int32_t>& ids, Tensor& out) override {
+    LLMRUN_CHECK(out.rows() == int64_t(ids.size()) && out.cols() == table.cols(), table.name());
+    cpu::embed(cpu(table), ids, cpu(out));
+  }
+  void rmsnorm(const Tensor& x, const Weight& gain, float eps, Tensor& out) override {
+    LLMRUN_CHECK(gain.cols() == x.cols() && same_shape(x, out), gain.name());
+    cpu::rmsnorm(cpu(x), cpu(gain), eps, x.cols(), cpu(out));
+  }
+  void rmsnorm_heads(Tensor& x, const Weight& gain, float eps) override {
+    LLMRUN_CHECK(x.cols() % gain.cols() == 0, gain.name());
+    cpu::rmsnorm(cpu(x), cpu(gain), eps, gain.cols(), cpu(x));
+  }
+  void linear(const Tensor& x, const Weight& w, const Weight* bias, Tensor& out) override {
+    LLMRUN_CHECK(x.cols() == w.cols() && out.rows() == x.rows() && out.cols() == w.rows(), w.name(),
+                 ": x [", x.rows(), ",", x.cols(), "] out [", out.rows(), ",", out.cols(), "]");
+    LLMRUN_CHECK(!bias || bias->cols() == w.rows(), w.name());
+    cpu::linear(cpu(x), cpu(w), bias ? &cpu(*bias) : nullptr, cpu(out), threads_);
+  }
+  void rope(Tensor& x, int64_t head_dim, int64_t start_pos, const Weight& inv_freq) override {
+    LLMRUN_CHECK(x.cols() % head_dim == 0 && inv_freq.cols() * 2 == head_dim, "head_dim ", head_dim);
+    cpu::rope(cpu(x), head_dim, start_pos, cpu(inv_freq));
+  }
+  void attention(const Tensor& q, const Tensor& k, const Tensor& v, KvStorage& cache, int64_t layer,
+                 int64_t start_pos, const AttentionShape& s, Tensor& out) override {
+    LLMRUN_CHECK(q.cols() == s.n_heads * s.head_dim && k.cols() == s.n_kv_heads * s.head_dim &&
+                     same_shape(k, v) && same_shape(q, out) && s.n_heads % s.n_kv_heads == 0,
+                 "layer ", layer);
+    LLMRUN_CHECK(start_pos + q.rows() <= cache.capacity(), "cache capacity ", cache.capacity());
+    cpu::attention(cpu(q), cpu(k), cpu(v), cpu(cache), layer, start_pos, s, cpu(out), threads_);
+  }
+  void swiglu(const Tensor& gate, const Tensor& up, Tensor& out) override {
+    LLMRUN_CHECK(same_shape(gate, up) && same_shape(gate, out), "swiglu");
+    cpu::swiglu(cpu(gate), cpu(up), cpu(out));
+  }
+  void add(Tensor& x, const Tensor& y) override {
+    LLMRUN_CHECK(same_shape(x, y), "add");
+    cpu::add(cpu(x), cpu(y));
+  }
+  void take_rows(const Tensor& x, int64_t first, int64_t n, Tensor& out) override {
+    LLMRUN_CHECK(first >= 0 && first + n <= x.rows() && out.rows() == n && out.cols() == x.cols(),
+                 "take_rows");
+    std::memcpy(cpu(out).data.data(), cpu(x).row(first), size_t(n * x.cols()) * sizeof(float));
+  }
+  void to_host(const Tensor& x, float* dst) override {
+    std::memcpy(dst, cpu(x).data.data(), cpu(x).data.size() * sizeof(float));
+  }
+
+ private:
+  static bool same_shape(const Tensor& a, const Tensor& b) {
+    return a.rows() == b.rows() && a.cols() == b.cols();
+  }
+  int threads_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cpu_backend(int threads) { return std::make_unique<CpuBackend>(threads); }
+
+}  // namespace llmrun::cpu

@@ -1,0 +1,44 @@
+#pragma once
+// The CPU backend's storage: activations, weights and KV cache in host memory.
+#include <vector>
+
+#include "runtime/backend.h"
+
+namespace llmrun::cpu {
+
+class CpuTensor final : public Tensor {
+ public:
+  CpuTensor(int64_t rows, int64_t cols) : Tensor(rows, cols), data(size_t(rows * cols)) {}
+  float* row(int64_t r) { return data.data() + r * cols(); }
+  const float* row(int64_t r) const { return data.data() + r * cols(); }
+  std::vector<float> data;  // [rows, cols] fp32
+};
+
+class CpuWeight final : public Weight {
+ public:
+  explicit CpuWeight(const HostWeight& w);
+  const uint8_t* row(int64_t r) const { return packed.data() + r * row_bytes; }
+  int64_t row_bytes;
+  std::vector<uint8_t> packed;  // [rows, row_bytes] in the codec's layout
+  std::vector<float> scales;    // [rows]
+  std::vector<float> as_f32;    // [rows * cols] decoded, kept only for fp32 vectors
+};
+
+class CpuKvStorage final : public KvStorage {
+ public:
+  CpuKvStorage(int64_t layers, int64_t kv_heads, int64_t head_dim, int64_t capacity);
+  // [kv_heads, capacity, head_dim] fp32 slices of one layer.
+  float* k(int64_t layer, int64_t head, int64_t pos);
+  float* v(int64_t layer, int64_t head, int64_t pos);
+
+ private:
+  size_t offset(int64_t layer, int64_t head, int64_t pos) const;
+  std::vector<float> keys_, values_;  // [layers, kv_heads, capacity, head_dim] fp32
+};
+
+inline const CpuTensor& cpu(const Tensor& t) { return static_cast<const CpuTensor&>(t); }
+inline CpuTensor& cpu(Tensor& t) { return static_cast<CpuTensor&>(t); }
+inline const CpuWeight& cpu(const Weight& w) { return static_cast<const CpuWeight&>(w); }
+inline CpuKvStorage& cpu(KvStorage& kv) { return static_cast<CpuKvStorage&>(kv); }
+
+}  // namespace llmrun::cpu

@@ -1,0 +1,59 @@
+#include "kernels/cpu/elementwise.h"
+
+#include <cmath>
+
+namespace llmrun::cpu {
+
+void embed(const CpuWeight& table, const std::vector<int32_t>& ids, CpuTensor& out) {
+  const CodecRecord& c = codec(table.format());
+  for (size_t i = 0; i < ids.size(); ++i)
+    c.decode_row(table.row(ids[i]), table.scales[size_t(ids[i])], table.cols(), out.row(int64_t(i)));
+}
+
+void rmsnorm(const CpuTensor& x, const CpuWeight& gain, float eps, int64_t width, CpuTensor& out) {
+  const float* g = gain.as_f32.data();
+  for (int64_t r = 0; r < x.rows(); ++r)
+    for (int64_t s = 0; s < x.cols(); s += width) {
+      const float* xs = x.row(r) + s;
+      float* ys = out.row(r) + s;
+      float sum_sq = 0.0f;
+      for (int64_t i = 0; i < width; ++i) sum_sq += xs[i] * xs[i];
+      const float inv_rms = 1.0f / std::sqrt(sum_sq / float(width) + eps);
+      for (int64_t i = 0; i < width; ++i) ys[i] = xs[i] * inv_rms * g[i];
+    }
+}
+
+void rope(CpuTensor& x, int64_t head_dim, int64_t start_pos, const CpuWeight& inv_freq) {
+  const int64_t half = head_dim / 2;
+  const float* f = inv_freq.as_f32.data();
+  std::vector<float> cos_t(static_cast<size_t>(half)), sin_t(static_cast<size_t>(half));
+  for (int64_t r = 0; r < x.rows(); ++r) {
+    // The angle is rounded to fp32 before cos/sin, as transformers computes it.
+    for (int64_t i = 0; i < half; ++i) {
+      const float angle = float(start_pos + r) * f[i];
+      cos_t[size_t(i)] = float(std::cos(double(angle)));
+      sin_t[size_t(i)] = float(std::sin(double(angle)));
+    }
+    for (int64_t h = 0; h < x.cols(); h += head_dim) {
+      float* v = x.row(r) + h;
+      for (int64_t i = 0; i < half; ++i) {
+        const float a = v[i], b = v[i + half];
+        v[i] = a * cos_t[size_t(i)] - b * sin_t[size_t(i)];
+        v[i + half] = b * cos_t[size_t(i)] + a * sin_t[size_t(i)];
+      }
+    }
+  }
+}
+
+void swiglu(const CpuTensor& gate, const CpuTensor& up, CpuTensor& out) {
+  for (size_t i = 0; i < gate.data.size(); ++i) {
+    const float g = gate.data[i];
+    out.data[i] = g / (1.0f + std::exp(-g)) * up.data[i];
+  }
+}
+
+void add(CpuTensor& x, const CpuTensor& y) {
+  for (size_t i = 0; i < x.data.size(); ++i) x.data[i] += y.data[i];
+}
+
+}  // namespace llmrun::cpu

@@ -1,0 +1,66 @@
+#include "runtime/cli/cli_common.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <iostream>
+
+#include "runtime/error.h"
+
+namespace llmrun::cli {
+
+std::vector<int32_t> parse_id_list(const std::string& text, const std::string& flag) {
+  std::vector<int32_t> ids;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string item = text.substr(start, end - start);
+    char* stop = nullptr;
+    errno = 0;
+    const long v = std::strtol(item.c_str(), &stop, 10);
+    if (item.empty() || *stop != '\0' || errno != 0 || v < 0 || v > INT32_MAX)
+      fail(flag, ": '", item, "' is not a token id (expected a comma-separated list like 1,2,3)");
+    ids.push_back(int32_t(v));
+    start = end + 1;
+  }
+  return ids;
+}
+
+std::string resolve_model_dir(const std::string& model) {
+  struct stat st;
+  if (::stat(model.c_str(), &st) != 0) fail("--model ", model, ": no such file or directory");
+  if (!S_ISDIR(st.st_mode)) fail("--model ", model, ": not a directory (expected a checkpoint folder)");
+  if (::stat((model + "/config.json").c_str(), &st) != 0)
+    fail("--model ", model, ": no config.json in this folder (not a Hugging Face checkpoint)");
+  return model;
+}
+
+int run_cli(const std::string& program, CLI::App& app, int argc, char** argv,
+            const std::function<int()>& body) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << program << ": error: " << e.what() << "\n"
+              << "Run '" << program << " --help' for usage.\n";
+    return 2;
+  }
+  try {
+    return body();
+  } catch (const CLI::ParseError& e) {
+    std::cerr << program << ": error: " << e.what() << "\nRun '" << program << " --help' for usage.\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << program << ": error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace llmrun::cli

@@ -1,0 +1,24 @@
+#pragma once
+// Pieces shared by the llmrun and llmeval command lines.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "runtime/backend.h"
+
+namespace llmrun::cli {
+
+// "1,2,3" -> {1,2,3}; throws llmrun::Error naming the flag on anything else.
+std::vector<int32_t> parse_id_list(const std::string& text, const std::string& flag);
+
+// A checkpoint folder given to --model: must hold config.json.
+std::string resolve_model_dir(const std::string& model);
+
+// Runs body, turning errors into one line on stderr and an exit code: CLI11 usage
+// errors -> 2 (with a hint to --help), llmrun::Error and other exceptions -> 1.
+int run_cli(const std::string& program, CLI::App& app, int argc, char** argv,
+            const std::function<int()>& body);
+
+}  // namespace llmrun::cli

@@ -1,0 +1,86 @@
+// llmrun: generate with a checkpoint on the CPU (and later CUDA) backend.
+#include <iostream>
+
+#include "runtime/cli/cli_common.h"
+#include "runtime/error.h"
+#include "runtime/generate.h"
+#include "runtime/model_loader.h"
+
+namespace {
+
+struct Options {
+  std::string model;
+  std::string precision = "auto";
+  std::string device = "auto";
+  int threads = 0;
+  std::string prompt_ids;
+  int64_t max_tokens = 128;
+  int64_t ctx = 0;  // 0: the model's max_position_embeddings
+  llmrun::SamplerOptions sampling;
+  bool stats = false;
+};
+
+int run(const Options& o, CLI::App& app) {
+  using namespace llmrun;
+  validate(o.sampling);
+  if (o.prompt_ids.empty()) throw CLI::RequiredError("--prompt-ids (text prompts arrive with the tokenizer)");
+  const std::vector<int32_t> prompt = cli::parse_id_list(o.prompt_ids, "--prompt-ids");
+  (void)app;
+
+  auto backend = make_backend({o.device, o.threads});
+  const auto t0 = std::chrono::steady_clock::now();
+  LoadOptions load;
+  load.precision = o.precision;
+  LoadedModel loaded = load_model(cli::resolve_model_dir(o.model), *backend, load);
+  const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  const int64_t ctx = o.ctx > 0 ? o.ctx : loaded.config.max_position_embeddings;
+  if (int64_t(prompt.size()) >= ctx)
+    fail("--prompt-ids: ", prompt.size(), " tokens do not fit a context of ", ctx, " (raise --ctx)");
+  KvCache cache = loaded.model->new_cache(ctx);
+  Sampler sampler(o.sampling);
+  GenerationRequest request;
+  request.prompt = prompt;
+  request.max_new_tokens = o.max_tokens;
+  request.stop_ids = loaded.generation.eos_token_ids.empty() ? loaded.config.eos_token_ids
+                                                             : loaded.generation.eos_token_ids;
+  GenerationStats stats;
+  bool first = true;
+  generate(*loaded.model, cache, sampler, request,
+           [&](int32_t id) {
+             std::cout << (first ? "" : " ") << id << std::flush;
+             first = false;
+             return true;
+           },
+           &stats);
+  std::cout << "\n";
+  if (o.stats)
+    std::cerr << "load " << load_s << " s | prompt " << stats.prompt_tokens << " tok, "
+              << stats.prefill_tokens_per_second() << " tok/s | generated " << stats.generated_tokens
+              << " tok, " << stats.decode_tokens_per_second() << " tok/s | time to first token "
+              << stats.prefill_seconds * 1000 << " ms | " << backend->name() << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"llmrun: run LLMs with FP16 / INT8 / FP8 / FP6 weights"};
+  app.set_version_flag("--version", "llmrun 0.1.0");
+  Options o;
+  app.add_option("--model,-m", o.model, "Checkpoint folder (config.json + *.safetensors)")->required();
+  app.add_option("--precision", o.precision, "Weight format of linear layers: auto (checkpoint dtype), fp32, fp16, bf16");
+  app.add_option("--device", o.device, "auto, cpu, cuda, cuda:N");
+  app.add_option("--threads,-t", o.threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  app.add_option("--prompt-ids", o.prompt_ids, "Prompt as token ids: 1,2,3");
+  app.add_option("-n,--max-tokens", o.max_tokens, "Tokens to generate")->check(CLI::PositiveNumber);
+  app.add_option("--ctx", o.ctx, "Context length (0 = the model's maximum)")->check(CLI::NonNegativeNumber);
+  app.add_option("--temp", o.sampling.temperature, "Sampling temperature (0 = greedy)");
+  app.add_option("--top-k", o.sampling.top_k, "Keep the k most likely tokens (0 = off)");
+  app.add_option("--top-p", o.sampling.top_p, "Nucleus sampling mass (1 = off)");
+  app.add_option("--min-p", o.sampling.min_p, "Drop tokens below min-p x the top probability (0 = off)");
+  app.add_option("--repeat-penalty", o.sampling.repetition_penalty, "Repetition penalty (1 = off)");
+  app.add_option("--seed", o.sampling.seed, "Random seed for sampling");
+  app.add_flag("--stats", o.stats, "Print load time and speeds on stderr");
+  return llmrun::cli::run_cli("llmrun", app, argc, argv, [&] { return run(o, app); });
+}

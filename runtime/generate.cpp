@@ -1,0 +1,39 @@
+#include "runtime/generate.h"
+
+#include <algorithm>
+
+#include "runtime/error.h"
+
+namespace llmrun {
+
+std::vector<int32_t> generate(DecoderModel& model, KvCache& cache, Sampler& sampler,
+                              const GenerationRequest& request, const TokenCallback& on_token,
+                              GenerationStats* stats) {
+  using clock = std::chrono::steady_clock;
+  if (request.prompt.empty()) fail("generate: empty prompt (give at least one token, e.g. BOS)");
+  const int64_t vocab = model.config().vocab_size;
+  std::vector<int32_t> history = request.prompt, out;
+  GenerationStats s;
+  s.prompt_tokens = int64_t(request.prompt.size());
+
+  auto t0 = clock::now();
+  std::vector<float> logits = model.forward(request.prompt, cache);
+  auto t1 = clock::now();
+  s.prefill_seconds = std::chrono::duration<double>(t1 - t0).count();
+
+  while (int64_t(out.size()) < request.max_new_tokens) {
+    const int32_t id = sampler.sample(logits.data(), vocab, history);
+    out.push_back(id);
+    history.push_back(id);
+    const bool stop = std::find(request.stop_ids.begin(), request.stop_ids.end(), id) != request.stop_ids.end();
+    if ((on_token && !on_token(id)) || stop || int64_t(out.size()) == request.max_new_tokens) break;
+    if (cache.remaining() < 1) break;  // the caller sees fewer tokens than asked and can say why
+    logits = model.forward({id}, cache);
+  }
+  s.generated_tokens = int64_t(out.size());
+  s.decode_seconds = std::chrono::duration<double>(clock::now() - t1).count();
+  if (stats) *stats = s;
+  return out;
+}
+
+}  // namespace llmrun

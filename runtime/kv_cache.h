@@ -1,0 +1,27 @@
+#pragma once
+// One sequence's key/value cache: backend storage preallocated to a fixed context, and
+// how much of it is filled.
+#include <memory>
+
+#include "runtime/backend.h"
+
+namespace llmrun {
+
+class KvCache {
+ public:
+  KvCache(Backend& backend, int64_t layers, int64_t kv_heads, int64_t head_dim, int64_t capacity);
+  int64_t size() const { return size_; }
+  int64_t capacity() const { return storage_->capacity(); }
+  int64_t remaining() const { return capacity() - size_; }
+  KvStorage& storage() { return *storage_; }
+  // Throws llmrun::Error (saying how full it is) when n more positions do not fit.
+  void check_room(int64_t n) const;
+  void advance(int64_t n) { size_ += n; }
+  void clear() { size_ = 0; }
+
+ private:
+  std::unique_ptr<KvStorage> storage_;
+  int64_t size_ = 0;
+};
+
+}  // namespace llmrun

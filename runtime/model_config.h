@@ -1,0 +1,56 @@
+#pragma once
+// What the decoder needs to know about a checkpoint, parsed from config.json
+// (loaders/hf_config). Architectures differ only by the switches at the bottom.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llmrun {
+
+// Llama 3.x frequency rescaling ("rope_scaling": {"rope_type": "llama3", ...}).
+struct Llama3RopeScaling {
+  double factor = 8.0;
+  double low_freq_factor = 1.0;
+  double high_freq_factor = 4.0;
+  int64_t original_max_position_embeddings = 8192;
+};
+
+struct ModelConfig {
+  std::string architecture;  // "Qwen3ForCausalLM", ...
+  int64_t hidden_size = 0;
+  int64_t intermediate_size = 0;
+  int64_t num_layers = 0;
+  int64_t num_heads = 0;
+  int64_t num_kv_heads = 0;
+  int64_t head_dim = 0;  // explicit in config, else hidden_size / num_heads
+  int64_t vocab_size = 0;
+  int64_t max_position_embeddings = 0;
+  double rms_norm_eps = 1e-6;
+  double rope_theta = 10000.0;
+  std::optional<Llama3RopeScaling> rope_scaling;
+  bool tie_word_embeddings = false;
+  std::string torch_dtype;  // "bfloat16", "float16", "float32"
+  std::optional<int32_t> bos_token_id;
+  std::vector<int32_t> eos_token_ids;
+
+  // Architecture switches.
+  bool qk_norm = false;        // Qwen3: RMSNorm over each q/k head before RoPE
+  bool qkv_bias = false;       // Qwen2 (and attention_bias=true)
+  bool o_bias = false;         // attention_bias=true on Llama-style configs
+  bool mlp_bias = false;
+};
+
+// Sampling defaults from generation_config.json (absent fields stay empty).
+struct GenerationDefaults {
+  std::optional<double> temperature;
+  std::optional<int64_t> top_k;
+  std::optional<double> top_p;
+  std::optional<double> min_p;
+  std::optional<double> repetition_penalty;
+  std::optional<bool> do_sample;
+  std::optional<int32_t> bos_token_id;
+  std::vector<int32_t> eos_token_ids;
+};
+
+}  // namespace llmrun

@@ -1,0 +1,40 @@
+#pragma once
+// Next-token choice from logits: greedy, or temperature sampling filtered by top-k,
+// top-p and min-p, with an optional repetition penalty. Seeded: the same seed and
+// inputs give the same tokens.
+#include <cstdint>
+#include <random>
+#include <vector>
+
+namespace llmrun {
+
+struct SamplerOptions {
+  double temperature = 0.0;        // 0: greedy
+  int64_t top_k = 0;               // 0: off
+  double top_p = 1.0;              // 1: off
+  double min_p = 0.0;              // 0: off
+  double repetition_penalty = 1.0; // 1: off (HF/CTRL rule: logit/p if > 0 else logit*p)
+  uint64_t seed = 0;
+};
+
+// Throws llmrun::Error naming the option when a value is out of range.
+void validate(const SamplerOptions& options);
+
+class Sampler {
+ public:
+  explicit Sampler(const SamplerOptions& options);
+  // logits: [vocab] fp32; history: tokens seen so far (for the repetition penalty).
+  int32_t sample(const float* logits, int64_t vocab, const std::vector<int32_t>& history);
+  // The distribution sample() draws from after every filter (for tests): [vocab].
+  std::vector<double> distribution(const float* logits, int64_t vocab,
+                                   const std::vector<int32_t>& history) const;
+
+ private:
+  SamplerOptions options_;
+  std::mt19937_64 rng_;
+};
+
+// Index of the largest logit; the first one on ties (as torch.argmax).
+int32_t argmax(const float* logits, int64_t vocab);
+
+}  // namespace llmrun
