@@ -40,6 +40,7 @@ class SafetensorsFile {
   SafetensorsFile& operator=(const SafetensorsFile&) = delete;
 
   const std::string& path() const { return path_; }
+  // In file order (ascending data offset), so walking them reads the mapping sequentially.
   const std::vector<TensorView>& tensors() const { return tensors_; }
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
   const TensorView* find(const std::string& name) const;  // nullptr when absent
@@ -50,6 +51,7 @@ class SafetensorsFile {
   void* map_ = nullptr;
   size_t map_size_ = 0;
   std::vector<TensorView> tensors_;
+  std::map<std::string, size_t> by_name_;  // tensor name -> index into tensors_
   std::map<std::string, std::string> metadata_;
 };
 
@@ -76,6 +78,10 @@ std::vector<float> to_f32(const TensorView& view);
 
 // Writes a safetensors file (used by tests that build broken files, and by
 // `llmrun quantize`). Tensors are laid out in the given order, 8-byte aligned header.
+// Written to a temporary file in the same folder and renamed into place, so a crash
+// never leaves a half-written file at `path`. Throws llmrun::Error naming the path
+// (and tensor) on bad input (duplicate names, byte count != numel * dtype size) or I/O
+// failure.
 struct TensorToWrite {
   std::string name;
   DType dtype;
