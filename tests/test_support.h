@@ -24,10 +24,10 @@ inline bool path_exists(const std::string& path) {
 
 // Committed goldens (tests/data/...).
 inline std::string test_data(const std::string& rel) {
-  return env_or("LLMRUN_TEST_DATA", "tests/data") + "/" + rel;
+  return env_or("LLMRUN_TEST_DATA", LLMRUN_TEST_DATA_DEFAULT) + "/" + rel;
 }
 
-inline std::string fixtures_root() { return env_or("LLMRUN_FIXTURES", "../shared/fixtures"); }
+inline std::string fixtures_root() { return env_or("LLMRUN_FIXTURES", LLMRUN_FIXTURES_DEFAULT); }
 
 inline bool under_ci() {
   const char* ci = std::getenv("CI");
@@ -35,7 +35,7 @@ inline bool under_ci() {
 }
 
 inline std::string bin(const std::string& name) {
-  return env_or("LLMRUN_BIN_DIR", "build/bin") + "/" + name;
+  return env_or("LLMRUN_BIN_DIR", LLMRUN_BIN_DIR_DEFAULT) + "/" + name;
 }
 
 inline std::string read_file(const std::string& path) {
