@@ -6,4 +6,7 @@ namespace llmrun {
 extern const CodecRecord kCodecF32;
 extern const CodecRecord kCodecF16;
 extern const CodecRecord kCodecBF16;
+extern const CodecRecord kCodecInt8;  // codec_int8.cpp
+extern const CodecRecord kCodecFp8;   // codec_fp8.cpp
+extern const CodecRecord kCodecFp6;   // codec_fp6.cpp
 }  // namespace llmrun

@@ -7,7 +7,8 @@ namespace llmrun {
 
 const std::vector<const CodecRecord*>& all_codecs() {
   // Function-local static: built on first use, after every codec's own initializer.
-  static const std::vector<const CodecRecord*> table = {&kCodecF32, &kCodecF16, &kCodecBF16};
+  static const std::vector<const CodecRecord*> table = {&kCodecF32,  &kCodecF16, &kCodecBF16,
+                                                        &kCodecInt8, &kCodecFp8, &kCodecFp6};
   return table;
 }
 

@@ -16,9 +16,9 @@ enum class WeightFormat : uint8_t {
   f32 = 0,
   f16 = 1,
   bf16 = 2,
-  int8 = 3,
-  fp8_e4m3 = 4,
-  fp6_e3m2 = 5,
+  int8 = 3,      // "int8": q = clamp(rne(w / scale), -127, 127), scale = amax / 127 (int8.h)
+  fp8_e4m3 = 4,  // "fp8": OCP E4M3FN, scale = amax / 448, 1 code per byte (fp8_e4m3.h)
+  fp6_e3m2 = 5,  // "fp6": E3M2, scale = amax / 28, 4 codes per 3 bytes (fp6_e3m2.h)
 };
 
 struct CodecRecord {

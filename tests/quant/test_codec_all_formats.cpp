@@ -1,0 +1,240 @@
+// Every registered format, through its record only: a new format is checked here as soon as
+// it is in all_codecs(), and fails until it has an error bound below.
+#include <gtest/gtest.h>
+
+#include <cfloat>
+#include <cmath>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "kernels/quant/weight_format.h"
+#include "tests/quant/codec_references.h"
+
+namespace llmrun {
+namespace {
+
+using testing::bits_of;
+
+const int64_t kLengths[] = {1, 2, 3, 4, 5, 7, 8, 769};
+constexpr double kU = 1.0 / (1 << 24);  // fp32 unit roundoff, 2^-24
+
+// Round-trip error bound |decode(encode(w)) - w| <= rel * |w| + abs * scale + slack.
+//
+// Derivation for a binary float code with m mantissa bits and smallest subnormal step q,
+// applied to y = w / scale: rounding to nearest moves a normal y by at most half an ulp,
+// 2^(e-m-1) <= 2^-(m+1) |y|, and a subnormal y by at most q / 2; saturation only clips y
+// above max by the fp32 rounding of amax / scale (<= 2^-23 max, inside the relative term).
+// So |code - y| <= 2^-(m+1) |y| + q / 2, i.e. rel = 2^-(m+1) and abs = q / 2:
+//   fp8 E4M3: m = 3, q = 2^-9   -> rel 2^-4, abs 2^-10
+//   fp6 E3M2: m = 2, q = 2^-4   -> rel 2^-3, abs 2^-5
+//   int8:     integers          -> rel 0,    abs 1/2
+//   fp16:     m = 10, q = 2^-24 -> rel 2^-11, abs 2^-25 (unscaled: scale 1)
+//   bf16:     m = 7, q = 2^-133 -> rel 2^-8, abs 2^-134
+//   fp32:     exact.
+// Scaled formats add three fp32 roundings: the quotient w / scale (relative u), the product
+// code * scale on decode (relative u of <= max * scale), and |y| <= |w| / scale (1 + u). The
+// slack 4u (|w| + max * scale) covers them with room for the abs term's own product.
+struct ErrorBound {
+  double rel, abs;
+};
+
+ErrorBound round_trip_bound(const CodecRecord& c) {
+  switch (c.format) {
+    case WeightFormat::f32: return {0.0, 0.0};
+    case WeightFormat::f16: return {std::ldexp(1.0, -11), std::ldexp(1.0, -25)};
+    case WeightFormat::bf16: return {std::ldexp(1.0, -8), std::ldexp(1.0, -134)};
+    case WeightFormat::int8: return {0.0, 0.5};
+    case WeightFormat::fp8_e4m3: return {std::ldexp(1.0, -4), std::ldexp(1.0, -10)};
+    case WeightFormat::fp6_e3m2: return {std::ldexp(1.0, -3), std::ldexp(1.0, -5)};
+  }
+  ADD_FAILURE() << c.name << ": no round-trip error bound; derive one in this file";
+  return {0.0, 0.0};
+}
+
+// Rows mixing a Gaussian body, outliers and values spread over many binades (so subnormal
+// codes are used too); magnitudes stay inside fp16's range.
+std::vector<float> test_row(int64_t n, std::mt19937& rng, float sigma) {
+  std::normal_distribution<float> normal(0.0f, sigma);
+  std::uniform_real_distribution<float> log2mag(-14.0f, 3.0f);
+  std::vector<float> w(size_t(n), 0.0f);
+  for (int64_t i = 0; i < n; ++i) {
+    switch (rng() % 4) {
+      case 0: w[size_t(i)] = normal(rng); break;
+      case 1: w[size_t(i)] = normal(rng) * 0.01f; break;
+      case 2: w[size_t(i)] = std::exp2(log2mag(rng)) * sigma * (rng() % 2 ? 1.0f : -1.0f); break;
+      default: w[size_t(i)] = i % 17 == 0 ? 8.0f * sigma : normal(rng);
+    }
+  }
+  return w;
+}
+
+struct Encoded {
+  std::vector<uint8_t> packed;  // [row_bytes(n)]
+  float scale = -1.0f;
+};
+
+// Encodes into a buffer with a guard band, checking the codec writes exactly row_bytes(n).
+Encoded encode_guarded(const CodecRecord& c, const std::vector<float>& w) {
+  const int64_t n = int64_t(w.size());
+  const size_t bytes = size_t(c.row_bytes(n));
+  std::vector<uint8_t> buf(bytes + 16, 0xa5);
+  Encoded e;
+  c.encode_row(w.data(), n, buf.data(), &e.scale);
+  for (size_t i = bytes; i < buf.size(); ++i)
+    EXPECT_EQ(buf[i], 0xa5) << c.name << ": encode_row wrote past row_bytes(" << n << ")";
+  e.packed.assign(buf.begin(), buf.begin() + long(bytes));
+  return e;
+}
+
+std::vector<float> decode_guarded(const CodecRecord& c, const Encoded& e, int64_t n) {
+  std::vector<float> buf(size_t(n) + 4, 12345.0f);
+  c.decode_row(e.packed.data(), e.scale, n, buf.data());
+  for (size_t i = size_t(n); i < buf.size(); ++i)
+    EXPECT_EQ(buf[i], 12345.0f) << c.name << ": decode_row wrote past n = " << n;
+  buf.resize(size_t(n));
+  return buf;
+}
+
+class EveryCodec : public ::testing::TestWithParam<const CodecRecord*> {};
+
+TEST_P(EveryCodec, NameParsesBackAndFieldsAreConsistent) {
+  const CodecRecord& c = *GetParam();
+  EXPECT_EQ(parse_weight_format(c.name), c.format);
+  EXPECT_EQ(&codec(c.format), &c);
+  EXPECT_STREQ(format_name(c.format), c.name);
+  EXPECT_GE(c.block_size, 1);
+  EXPECT_LE(c.bits * c.block_size, 8 * c.block_bytes) << "a block must hold its codes";
+  EXPECT_EQ(c.scaled, c.max_code_value > 0.0f);
+  for (int64_t n : kLengths)
+    EXPECT_EQ(c.row_bytes(n), (n + c.block_size - 1) / c.block_size * c.block_bytes) << n;
+  EXPECT_EQ(c.row_bytes(0), 0);
+}
+
+TEST_P(EveryCodec, RoundTripWithinDerivedBound) {
+  const CodecRecord& c = *GetParam();
+  const ErrorBound bound = round_trip_bound(c);
+  std::mt19937 rng(1234);
+  for (int64_t n : kLengths) {
+    for (float sigma : {0.02f, 1.0f, 30.0f}) {
+      std::vector<float> w = test_row(n, rng, sigma);
+      Encoded e = encode_guarded(c, w);
+      float amax = 0.0f;
+      for (float v : w) amax = std::max(amax, std::fabs(v));
+      const float expected_scale = c.scaled && amax > 0.0f ? amax / c.max_code_value : 1.0f;
+      ASSERT_EQ(e.scale, expected_scale) << c.name << " n=" << n;
+      std::vector<float> d = decode_guarded(c, e, n);
+      const double max_term = c.scaled ? double(c.max_code_value) * e.scale : 0.0;
+      for (int64_t i = 0; i < n; ++i) {
+        const double wi = w[size_t(i)];
+        const double slack = c.scaled ? 4 * kU * (std::fabs(wi) + max_term) : 0.0;
+        const double tol = bound.rel * std::fabs(wi) + bound.abs * e.scale + slack;
+        ASSERT_LE(std::fabs(double(d[size_t(i)]) - wi), tol)
+            << c.name << " n=" << n << " sigma=" << sigma << " i=" << i << ": w=" << wi
+            << " decoded " << d[size_t(i)] << " scale " << e.scale;
+      }
+    }
+  }
+}
+
+TEST_P(EveryCodec, AllZeroRowHasScaleOneAndDecodesToZeros) {
+  const CodecRecord& c = *GetParam();
+  for (int64_t n : kLengths) {
+    std::vector<float> w(size_t(n), 0.0f);
+    Encoded e = encode_guarded(c, w);
+    EXPECT_EQ(e.scale, 1.0f) << c.name << " n=" << n;
+    for (float v : decode_guarded(c, e, n)) ASSERT_EQ(bits_of(v), 0u) << c.name << " n=" << n;
+  }
+}
+
+// The scaled formats (one fp32 scale per row) of the table.
+std::vector<const CodecRecord*> scaled_codecs() {
+  std::vector<const CodecRecord*> scaled;
+  for (const CodecRecord* c : all_codecs())
+    if (c->scaled) scaled.push_back(c);
+  return scaled;
+}
+
+class EveryScaledCodec : public ::testing::TestWithParam<const CodecRecord*> {};
+
+// The largest magnitude of a row decodes to exactly +-max_code_value * scale, even where the
+// fp32 quotient amax / (amax / max) is not exactly max (see scaled_codec.h).
+TEST_P(EveryScaledCodec, LargestWeightGetsTheMaxCode) {
+  const CodecRecord& c = *GetParam();
+  std::mt19937 rng(99);
+  std::uniform_real_distribution<float> log2mag(-100.0f, 100.0f);
+  int inexact = 0;
+  for (int trial = 0; trial < 20000; ++trial) {
+    const float amax = std::exp2(log2mag(rng));
+    const float sign = trial % 2 ? -1.0f : 1.0f;
+    std::vector<float> w = {0.5f * amax, sign * amax, -0.25f * amax};
+    Encoded e = encode_guarded(c, w);
+    inexact += amax / e.scale != c.max_code_value;
+    std::vector<float> d = decode_guarded(c, e, 3);
+    ASSERT_EQ(d[1], sign * (c.max_code_value * e.scale)) << c.name << " amax=" << amax;
+  }
+  EXPECT_GT(inexact, 100) << "the inexact-quotient case was not exercised";
+}
+
+// A row so small that amax / max underflows still encodes to finite values of the right sign.
+TEST_P(EveryScaledCodec, TinyRowsStayFinite) {
+  const CodecRecord& c = *GetParam();
+  for (float amax : {FLT_TRUE_MIN, 4 * FLT_TRUE_MIN, 1e-40f, FLT_MIN}) {
+    std::vector<float> w = {amax, -amax, 0.0f};
+    Encoded e = encode_guarded(c, w);
+    EXPECT_TRUE(std::isfinite(e.scale) && e.scale > 0.0f) << c.name << " " << amax;
+    std::vector<float> d = decode_guarded(c, e, 3);
+    EXPECT_TRUE(std::isfinite(d[0]) && d[0] >= 0.0f && d[1] == -d[0]) << c.name << " " << amax;
+    EXPECT_LE(std::fabs(d[0] - amax), 0.5f * amax) << c.name << " " << amax;
+  }
+}
+
+// dot_row against the dot of decode_row's output, in double. dot_row sums code_i * x_i in fp32
+// and multiplies by scale once; decode_row rounds each code_i * scale. Recursive fp32
+// summation of n products is within gamma_n sum|terms| (gamma_n = n u / (1 - n u)), plus one
+// rounding per product, one for the final scale, and one per decoded value:
+// |dot_row - sum d_i x_i| <= (n + 4) u sum |d_i x_i| (first order; n u << 1 here).
+TEST_P(EveryCodec, DotRowMatchesDecodedDot) {
+  const CodecRecord& c = *GetParam();
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (int64_t n : kLengths) {
+    std::vector<float> w = test_row(n, rng, 0.5f);
+    std::vector<float> x(static_cast<size_t>(n));
+    for (float& v : x) v = normal(rng);
+    Encoded e = encode_guarded(c, w);
+    std::vector<float> d = decode_guarded(c, e, n);
+    double ref = 0.0, mag = 0.0;
+    for (size_t i = 0; i < size_t(n); ++i) {
+      ref += double(d[i]) * x[i];
+      mag += std::fabs(double(d[i]) * x[i]);
+    }
+    const float got = c.dot_row(e.packed.data(), e.scale, x.data(), n);
+    EXPECT_LE(std::fabs(got - ref), double(n + 4) * kU * mag)
+        << c.name << " n=" << n << ": dot_row " << got << ", decoded dot " << ref;
+  }
+}
+
+std::string codec_name(const ::testing::TestParamInfo<const CodecRecord*>& info) {
+  return info.param->name;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllCodecs, EveryCodec, ::testing::ValuesIn(all_codecs()), codec_name);
+INSTANTIATE_TEST_SUITE_P(ScaledCodecs, EveryScaledCodec, ::testing::ValuesIn(scaled_codecs()),
+                         codec_name);
+
+// The table lists every enum value once, in enum order, with distinct names.
+TEST(CodecTable, CoversEveryFormatOnce) {
+  const auto& all = all_codecs();
+  std::set<std::string> names;
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(int(all[i]->format), int(i)) << all[i]->name << " out of enum order";
+    EXPECT_TRUE(names.insert(all[i]->name).second) << "duplicate name " << all[i]->name;
+  }
+  for (const char* required : {"fp32", "fp16", "bf16", "int8", "fp8", "fp6"})
+    EXPECT_EQ(names.count(required), 1u) << required;
+}
+
+}  // namespace
+}  // namespace llmrun
