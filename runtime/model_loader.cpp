@@ -39,7 +39,7 @@ HostWeight encode(const std::string& name, const std::vector<float>& src, int64_
   const int64_t row_bytes = c.row_bytes(cols);
   w.packed.resize(size_t(rows * row_bytes));
   w.scales.resize(size_t(rows));
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (rows * cols >= (int64_t(1) << 18))
   for (int64_t r = 0; r < rows; ++r)
     c.encode_row(src.data() + r * cols, cols, w.packed.data() + r * row_bytes, &w.scales[size_t(r)]);
   return w;

@@ -21,7 +21,9 @@ void attention(const CpuTensor& q, const CpuTensor& k, const CpuTensor& v, CpuKv
     }
   const float scale = 1.0f / std::sqrt(float(d));
   const int64_t total = start_pos + n;
-#pragma omp parallel num_threads(threads)
+  // Small problems run on one thread: a team costs more than it saves there.
+  const bool parallel = n * shape.n_heads * total * d >= (int64_t(1) << 18);
+#pragma omp parallel num_threads(threads) if (parallel)
   {
     std::vector<float> scores(static_cast<size_t>(total));  // [visible positions] fp32
 #pragma omp for collapse(2) schedule(static)

@@ -9,6 +9,9 @@ namespace llmrun::cpu {
 
 namespace {
 constexpr int64_t kTileRows = 16;
+// Below this many multiply-adds a thread team costs more than it saves (and under
+// oversubscription, e.g. parallel ctest, waiting threads can cost far more).
+constexpr int64_t kMinParallelWork = int64_t(1) << 18;
 }
 
 void linear(const CpuTensor& x, const CpuWeight& w, const CpuWeight* bias, CpuTensor& out,
@@ -16,7 +19,7 @@ void linear(const CpuTensor& x, const CpuWeight& w, const CpuWeight* bias, CpuTe
   const CodecRecord& c = codec(w.format());
   const int64_t n = x.rows(), k = w.cols(), m = w.rows();
   const int64_t tiles = (m + kTileRows - 1) / kTileRows;
-#pragma omp parallel num_threads(threads)
+#pragma omp parallel num_threads(threads) if (n * m * k >= kMinParallelWork)
   {
     std::vector<float> tile(size_t(kTileRows * k));  // [kTileRows, k] decoded weights
 #pragma omp for schedule(static)

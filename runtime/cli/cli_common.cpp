@@ -21,11 +21,22 @@ std::vector<int32_t> parse_id_list(const std::string& text, const std::string& f
     errno = 0;
     const long v = std::strtol(item.c_str(), &stop, 10);
     if (item.empty() || *stop != '\0' || errno != 0 || v < 0 || v > INT32_MAX)
-      fail(flag, ": '", item, "' is not a token id (expected a comma-separated list like 1,2,3)");
+      throw UsageError(detail::concat(flag, ": '", item,
+                                      "' is not a token id (expected a comma-separated list like 1,2,3)"));
     ids.push_back(int32_t(v));
     start = end + 1;
   }
   return ids;
+}
+
+void as_usage_error(const std::function<void()>& check) {
+  try {
+    check();
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
 }
 
 std::string resolve_model_dir(const std::string& model) {
@@ -55,6 +66,9 @@ int run_cli(const std::string& program, CLI::App& app, int argc, char** argv,
   try {
     return body();
   } catch (const CLI::ParseError& e) {
+    std::cerr << program << ": error: " << e.what() << "\nRun '" << program << " --help' for usage.\n";
+    return 2;
+  } catch (const UsageError& e) {
     std::cerr << program << ": error: " << e.what() << "\nRun '" << program << " --help' for usage.\n";
     return 2;
   } catch (const std::exception& e) {

@@ -7,17 +7,28 @@
 #include <vector>
 
 #include "runtime/backend.h"
+#include "runtime/error.h"
 
 namespace llmrun::cli {
 
-// "1,2,3" -> {1,2,3}; throws llmrun::Error naming the flag on anything else.
+// A bad flag value: reported with a usage hint and exit code 2, like CLI11's own errors.
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Runs check (which may throw llmrun::Error about a flag value) and rethrows its error
+// as a UsageError.
+void as_usage_error(const std::function<void()>& check);
+
+// "1,2,3" -> {1,2,3}; throws UsageError naming the flag on anything else.
 std::vector<int32_t> parse_id_list(const std::string& text, const std::string& flag);
 
 // A checkpoint folder given to --model: must hold config.json.
 std::string resolve_model_dir(const std::string& model);
 
 // Runs body, turning errors into one line on stderr and an exit code: CLI11 usage
-// errors -> 2 (with a hint to --help), llmrun::Error and other exceptions -> 1.
+// errors and UsageError -> 2 (with a hint to --help), other errors -> 1.
 int run_cli(const std::string& program, CLI::App& app, int argc, char** argv,
             const std::function<int()>& body);
 

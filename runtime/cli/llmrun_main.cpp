@@ -20,12 +20,14 @@ struct Options {
   bool stats = false;
 };
 
-int run(const Options& o, CLI::App& app) {
+int run(const Options& o) {
   using namespace llmrun;
-  validate(o.sampling);
-  if (o.prompt_ids.empty()) throw CLI::RequiredError("--prompt-ids (text prompts arrive with the tokenizer)");
+  cli::as_usage_error([&] {
+    validate(o.sampling);
+    if (o.precision != "auto") parse_weight_format(o.precision);
+  });
+  if (o.prompt_ids.empty()) throw cli::UsageError("--prompt-ids is required (text prompts arrive with the tokenizer)");
   const std::vector<int32_t> prompt = cli::parse_id_list(o.prompt_ids, "--prompt-ids");
-  (void)app;
 
   auto backend = make_backend({o.device, o.threads});
   const auto t0 = std::chrono::steady_clock::now();
@@ -82,5 +84,5 @@ int main(int argc, char** argv) {
   app.add_option("--repeat-penalty", o.sampling.repetition_penalty, "Repetition penalty (1 = off)");
   app.add_option("--seed", o.sampling.seed, "Random seed for sampling");
   app.add_flag("--stats", o.stats, "Print load time and speeds on stderr");
-  return llmrun::cli::run_cli("llmrun", app, argc, argv, [&] { return run(o, app); });
+  return llmrun::cli::run_cli("llmrun", app, argc, argv, [&] { return run(o); });
 }

@@ -1,0 +1,99 @@
+// The command lines end to end: outputs against independent goldens, and every bad
+// input answered with one line naming the culprit and a non-zero exit.
+#include <cstring>
+
+#include "tests/model/golden.h"
+#include "tests/test_support.h"
+
+namespace llmrun {
+namespace {
+
+using testing::bin;
+using testing::run_command;
+
+std::string llmrun_cmd(const std::string& args) { return bin("llmrun") + " " + args; }
+std::string llmeval_cmd(const std::string& args) { return bin("llmeval") + " " + args; }
+
+// Error output is exactly one "error:" line (plus the usage hint for flag errors).
+void expect_one_line_error(const testing::CommandResult& r, int code, const std::string& needle) {
+  EXPECT_EQ(r.exit_code, code) << r.output;
+  EXPECT_NE(r.output.find(needle), std::string::npos) << r.output;
+  size_t errors = 0;
+  for (size_t p = r.output.find("error:"); p != std::string::npos; p = r.output.find("error:", p + 1)) ++errors;
+  EXPECT_EQ(errors, 1u) << r.output;
+}
+
+TEST(LlmrunCli, GreedyIdsOnStories260kMatchGolden) {
+  LLMRUN_REQUIRE_FIXTURE(dir, "models/stories260k");
+  auto r = run_command(llmrun_cmd("--model " + dir + " --prompt-ids 1 -n 200 --temp 0"), false);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::string expected = testing::read_file(dir + "/expected_greedy.ids.txt");
+  while (!expected.empty() && std::isspace(static_cast<unsigned char>(expected.back()))) expected.pop_back();
+  EXPECT_EQ("1 " + r.output, expected + "\n");
+}
+
+TEST(LlmrunCli, BadInputs) {
+  const std::string model = testing::test_data("models/qwen3-tiny");
+  expect_one_line_error(run_command(llmrun_cmd("--prompt-ids 1")), 2, "--model");
+  expect_one_line_error(run_command(llmrun_cmd("--model /nonexistent/m --prompt-ids 1")), 1,
+                        "--model /nonexistent/m: no such file or directory");
+  expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 1,x")), 2,
+                        "--prompt-ids: 'x' is not a token id");
+  expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 1 --temp -1")), 2,
+                        "--temp must be >= 0");
+  expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 1 --top-p 1.5")), 2,
+                        "--top-p must be in (0, 1]");
+  expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 1 --precision fp5")), 2,
+                        "unknown precision 'fp5'");
+  expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 1 --bogus")), 2, "--bogus");
+  expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 9999")), 1,
+                        "token id 9999 is out of range");
+  expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 1 --device tpu")), 1,
+                        "--device tpu: unknown device");
+  expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 1,2,3 --ctx 3")), 1,
+                        "do not fit a context of 3");
+}
+
+TEST(LlmrunCli, UnknownArchitectureAndTruncatedCheckpoint) {
+  const std::string src = testing::test_data("models/qwen3-tiny");
+  const std::string dir = ::testing::TempDir() + "llmrun_cli_broken";
+  ASSERT_EQ(std::system(("rm -rf " + dir + " && mkdir -p " + dir + " && cp " + src + "/*.json " + src +
+                         "/model.safetensors " + dir).c_str()), 0);
+  ASSERT_EQ(std::system(("sed -i 's/Qwen3ForCausalLM/BertModel/' " + dir + "/config.json").c_str()), 0);
+  expect_one_line_error(run_command(llmrun_cmd("--model " + dir + " --prompt-ids 1")), 1,
+                        "unsupported architecture \"BertModel\"");
+  ASSERT_EQ(std::system(("sed -i 's/BertModel/Qwen3ForCausalLM/' " + dir + "/config.json && truncate -s 100000 " +
+                         dir + "/model.safetensors").c_str()), 0);
+  auto r = run_command(llmrun_cmd("--model " + dir + " --prompt-ids 1"));
+  expect_one_line_error(r, 1, "model.safetensors");
+  EXPECT_NE(r.output.find("truncated"), std::string::npos) << r.output;
+  std::system(("rm -rf " + dir).c_str());
+}
+
+// llmeval logits writes [n, vocab] float32 equal to transformers' logits.
+TEST(LlmevalCli, LogitsFileMatchesTransformers) {
+  const testing::Golden g = testing::load_golden("qwen3-tiny");
+  std::string ids;
+  for (int32_t id : g.prompt_ids) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+  const std::string out = ::testing::TempDir() + "llmrun_logits.bin";
+  auto r = run_command(llmeval_cmd("logits --model " + g.dir + " --ids " + ids + " --out " + out));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string bytes = testing::read_file(out);
+  const std::vector<float> ref = g.get("logits");
+  ASSERT_EQ(bytes.size(), ref.size() * 4);
+  std::vector<float> got(ref.size());
+  std::memcpy(got.data(), bytes.data(), bytes.size());
+  EXPECT_LE(testing::max_abs_diff(got, ref), 1e-4f * testing::max_abs(ref));
+  std::remove(out.c_str());
+}
+
+TEST(LlmevalCli, BadInputs) {
+  expect_one_line_error(run_command(llmeval_cmd("")), 2, "subcommand");
+  expect_one_line_error(run_command(llmeval_cmd("logits --model /nope --ids 1 --out /tmp/x")), 1, "/nope");
+  expect_one_line_error(
+      run_command(llmeval_cmd("logits --model " + testing::test_data("models/qwen3-tiny") + " --ids 1 --out /nonexistent-dir/x")),
+      1, "/nonexistent-dir/x: cannot open for writing");
+}
+
+}  // namespace
+}  // namespace llmrun
