@@ -1,11 +1,10 @@
 #include "runtime/cli/cli_common.h"
 
-#include <sys/stat.h>
-
 #include <cerrno>
 #include <cstdlib>
 #include <iostream>
 
+#include "loaders/model_resolver.h"
 #include "runtime/error.h"
 
 namespace llmrun::cli {
@@ -40,12 +39,7 @@ void as_usage_error(const std::function<void()>& check) {
 }
 
 std::string resolve_model_dir(const std::string& model) {
-  struct stat st;
-  if (::stat(model.c_str(), &st) != 0) fail("--model ", model, ": no such file or directory");
-  if (!S_ISDIR(st.st_mode)) fail("--model ", model, ": not a directory (expected a checkpoint folder)");
-  if (::stat((model + "/config.json").c_str(), &st) != 0)
-    fail("--model ", model, ": no config.json in this folder (not a Hugging Face checkpoint)");
-  return model;
+  return resolve_model(model, ModelSearch::from_environment());
 }
 
 int run_cli(const std::string& program, CLI::App& app, int argc, char** argv,

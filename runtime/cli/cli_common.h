@@ -24,7 +24,7 @@ void as_usage_error(const std::function<void()>& check);
 // "1,2,3" -> {1,2,3}; throws UsageError naming the flag on anything else.
 std::vector<int32_t> parse_id_list(const std::string& text, const std::string& flag);
 
-// A checkpoint folder given to --model: must hold config.json.
+// --model as a folder, alias or repo id (see loaders/model_resolver.h), from the environment.
 std::string resolve_model_dir(const std::string& model);
 
 // Runs body, turning errors into one line on stderr and an exit code: CLI11 usage

@@ -36,7 +36,7 @@ TEST(LlmrunCli, BadInputs) {
   const std::string model = testing::test_data("models/qwen3-tiny");
   expect_one_line_error(run_command(llmrun_cmd("--prompt-ids 1")), 2, "--model");
   expect_one_line_error(run_command(llmrun_cmd("--model /nonexistent/m --prompt-ids 1")), 1,
-                        "--model /nonexistent/m: no such file or directory");
+                        "--model /nonexistent/m: not found (looked in");
   expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 1,x")), 2,
                         "--prompt-ids: 'x' is not a token id");
   expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 1 --temp -1")), 2,
