@@ -1,12 +1,15 @@
 #include "runtime/model_loader.h"
 
 #include <cmath>
+#include <cstdio>
 #include <iostream>
 #include <set>
 
 #include "loaders/hf_config.h"
 #include "loaders/safetensors.h"
+#include "kernels/quant/finite.h"
 #include "runtime/error.h"
+#include "runtime/precision_policy.h"
 #include "runtime/models/weight_table.h"
 #include "runtime/rope_frequencies.h"
 
@@ -46,12 +49,51 @@ HostWeight encode(const std::string& name, const std::vector<float>& src, int64_
 }
 
 void check_finite(const TensorView& t, const std::vector<float>& values) {
+  const int64_t i = quant::first_non_finite(values.data(), int64_t(values.size()));
+  if (i >= 0) fail(t.file, ": ", t.name, ": non-finite value ", values[size_t(i)], " at element ", i);
+}
+
+// fp16 tops out at 65504; larger values (possible in bf16/fp32 checkpoints) would become
+// inf, so converting them is an error rather than silent garbage.
+void check_fits_f16(const TensorView& t, const std::vector<float>& values) {
   for (size_t i = 0; i < values.size(); ++i)
-    if (!std::isfinite(values[i]))
-      fail(t.file, ": ", t.name, ": non-finite value ", values[i], " at element ", i);
+    if (std::abs(values[i]) >= 65520.0f)
+      fail(t.file, ": ", t.name, ": value ", values[i], " at element ", i,
+           " overflows fp16 (max 65504); keep this tensor in bf16/fp32 (--tensor-precision)");
 }
 
 }  // namespace
+
+int64_t LoadSummary::total_bytes() const {
+  int64_t b = 0;
+  for (const FormatUsage& u : by_format) b += u.bytes;
+  return b;
+}
+
+int64_t LoadSummary::total_weights() const {
+  int64_t n = 0;
+  for (const FormatUsage& u : by_format) n += u.weights;
+  return n;
+}
+
+double LoadSummary::bits_per_weight() const {
+  return total_weights() ? 8.0 * double(total_bytes()) / double(total_weights()) : 0.0;
+}
+
+std::string LoadSummary::describe() const {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "weights: %.2f M params, %.2f MB, %.2f bits/weight |",
+                double(total_weights()) / 1e6, double(total_bytes()) / 1e6, bits_per_weight());
+  std::string s = buf;
+  for (size_t f = 0; f < by_format.size(); ++f) {
+    if (!by_format[f].tensors) continue;
+    std::snprintf(buf, sizeof buf, " %s: %lld tensors, %.2f MB;", format_name(WeightFormat(f)),
+                  static_cast<long long>(by_format[f].tensors), double(by_format[f].bytes) / 1e6);
+    s += buf;
+  }
+  if (s.back() == ';') s.pop_back();
+  return s;
+}
 
 WeightFormat baseline_format(const ModelConfig& config) {
   if (config.torch_dtype == "bfloat16") return WeightFormat::bf16;
@@ -67,10 +109,8 @@ LoadedModel load_model(const std::string& dir, Backend& backend, const LoadOptio
   const Checkpoint checkpoint = Checkpoint::open_dir(dir);
 
   const WeightFormat baseline = baseline_format(out.config);
-  const WeightFormat linear_format =
-      options.precision == "auto" ? baseline : parse_weight_format(options.precision);
-  if (!backend.supports(linear_format))
-    fail("backend ", backend.name(), " cannot run ", format_name(linear_format), " weights");
+  const PrecisionPolicy policy = PrecisionPolicy::parse(options.precision, options.tensor_precision);
+  out.summary.by_format.resize(all_codecs().size());
 
   DecoderWeights weights;
   std::set<std::string> used;
@@ -80,11 +120,17 @@ LoadedModel load_model(const std::string& dir, Backend& backend, const LoadOptio
     check_shape(*t, slot);
     const std::vector<float> values = to_f32(*t);
     check_finite(*t, values);
-    WeightFormat format = WeightFormat::f32;
-    if (slot.role == WeightRole::linear) format = linear_format;
-    if (slot.role == WeightRole::embedding || slot.role == WeightRole::lm_head) format = baseline;
+    const WeightFormat format = policy.format_for(slot.hf_name, slot.role, baseline);
+    if (!backend.supports(format))
+      fail(slot.hf_name, ": backend ", backend.name(), " cannot run ", format_name(format), " weights");
+    if (format == WeightFormat::f16) check_fits_f16(*t, values);
     HostWeight w = encode(slot.hf_name, values, slot.rows, slot.cols, format);
-    out.weight_bytes += int64_t(w.packed.size() + (codec(format).scaled ? w.scales.size() * 4 : 0));
+    if (slot.role != WeightRole::vector) {
+      FormatUsage& u = out.summary.by_format[size_t(format)];
+      u.tensors += 1;
+      u.weights += slot.rows * slot.cols;
+      u.bytes += int64_t(w.packed.size() + (codec(format).scaled ? w.scales.size() * sizeof(float) : 0));
+    }
     *slot.target = backend.upload(w);
     used.insert(slot.hf_name);
   }

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "runtime/backend.h"
 #include "runtime/model_config.h"
@@ -12,19 +13,34 @@
 namespace llmrun {
 
 struct LoadOptions {
-  // "auto": the checkpoint's own dtype (bf16/fp16/fp32) for every weight; otherwise a
-  // weight format name applied to the linear layers (embedding and LM head keep the
-  // checkpoint's dtype).
+  // --precision spec (runtime/precision_policy.h): "auto" keeps the checkpoint's dtype.
   std::string precision = "auto";
+  std::vector<std::string> tensor_precision;  // --tensor-precision REGEX=FORMAT, in order
   // Warnings and progress, one line each (default: stderr).
   std::function<void(const std::string&)> log;
+};
+
+// What was loaded, per format (indexed by WeightFormat), for the load summary.
+struct FormatUsage {
+  int64_t tensors = 0;
+  int64_t weights = 0;  // parameters
+  int64_t bytes = 0;    // packed codes + scales
+};
+
+struct LoadSummary {
+  std::vector<FormatUsage> by_format;  // [number of formats]
+  int64_t total_bytes() const;
+  int64_t total_weights() const;
+  double bits_per_weight() const;
+  // "weights: 0.26 M params, 1.0 MB, 32.0 bits/weight | fp32 13 tensors 1.0 MB ..."
+  std::string describe() const;
 };
 
 struct LoadedModel {
   ModelConfig config;
   GenerationDefaults generation;
   std::unique_ptr<DecoderModel> model;
-  int64_t weight_bytes = 0;  // packed weights + scales, as uploaded
+  LoadSummary summary;  // matrices (embedding, linear layers, head); not norms/biases
 };
 
 // The format a checkpoint's torch_dtype maps to ("bfloat16" -> bf16; unknown -> fp32).

@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   logits->add_option("--model,-m", lo.model, "Checkpoint folder")->required();
   logits->add_option("--ids", lo.ids, "Prompt token ids: 1,2,3")->required();
   logits->add_option("--out,-o", lo.out, "Output file")->required();
-  logits->add_option("--precision", lo.precision, "Weight format of linear layers (auto = checkpoint dtype)");
+  logits->add_option("--precision", lo.precision, "Weight formats, as llmrun --precision (auto = checkpoint dtype)");
   logits->add_option("--device", lo.device, "auto, cpu, cuda, cuda:N");
   logits->add_option("--threads,-t", lo.threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
   return llmrun::cli::run_cli("llmeval", app, argc, argv, [&]() -> int {

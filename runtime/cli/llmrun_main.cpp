@@ -5,12 +5,14 @@
 #include "runtime/error.h"
 #include "runtime/generate.h"
 #include "runtime/model_loader.h"
+#include "runtime/precision_policy.h"
 
 namespace {
 
 struct Options {
   std::string model;
   std::string precision = "auto";
+  std::vector<std::string> tensor_precision;
   std::string device = "auto";
   int threads = 0;
   std::string prompt_ids;
@@ -24,7 +26,7 @@ int run(const Options& o) {
   using namespace llmrun;
   cli::as_usage_error([&] {
     validate(o.sampling);
-    if (o.precision != "auto") parse_weight_format(o.precision);
+    PrecisionPolicy::parse(o.precision, o.tensor_precision);
   });
   if (o.prompt_ids.empty()) throw cli::UsageError("--prompt-ids is required (text prompts arrive with the tokenizer)");
   const std::vector<int32_t> prompt = cli::parse_id_list(o.prompt_ids, "--prompt-ids");
@@ -33,8 +35,11 @@ int run(const Options& o) {
   const auto t0 = std::chrono::steady_clock::now();
   LoadOptions load;
   load.precision = o.precision;
+  load.tensor_precision = o.tensor_precision;
   LoadedModel loaded = load_model(cli::resolve_model_dir(o.model), *backend, load);
   const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cerr << "llmrun: " << loaded.config.architecture << " on " << backend->name() << ", "
+            << loaded.summary.describe() << "\n";
 
   const int64_t ctx = o.ctx > 0 ? o.ctx : loaded.config.max_position_embeddings;
   if (int64_t(prompt.size()) >= ctx)
@@ -71,7 +76,11 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "llmrun 0.1.0");
   Options o;
   app.add_option("--model,-m", o.model, "Checkpoint folder (config.json + *.safetensors)")->required();
-  app.add_option("--precision", o.precision, "Weight format of linear layers: auto (checkpoint dtype), fp32, fp16, bf16");
+  app.add_option("--precision", o.precision,
+                 "Weight formats: auto (checkpoint dtype) | fp32|fp16|bf16|int8|fp8|fp6 (linear layers) | "
+                 "mixed:attn=fp8,mlp=fp6,embed=fp16,lm_head=fp16 | @plan.json");
+  app.add_option("--tensor-precision", o.tensor_precision,
+                 "REGEX=FORMAT for tensors whose HF name matches (repeatable; the last match wins)");
   app.add_option("--device", o.device, "auto, cpu, cuda, cuda:N");
   app.add_option("--threads,-t", o.threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
   app.add_option("--prompt-ids", o.prompt_ids, "Prompt as token ids: 1,2,3");
