@@ -53,27 +53,22 @@ struct Candidate {
 
 }  // namespace
 
-BpeModel::BpeModel(const Json& model, const std::string& where) {
+BpeModel::BpeModel(const Json& model, const std::vector<std::pair<std::string, int64_t>>& vocab,
+                   const std::vector<std::pair<std::string, std::string>>& merges,
+                   const std::string& where) {
   const std::string type = optional_string(model, "type", "BPE", where);
   if (type != "BPE")
     fail(key_path(where, "type"), ": model '", type, "' is not supported (only BPE)");
-  if (model.contains("dropout") && !model["dropout"].is_null() && model["dropout"].is_number() &&
-      model["dropout"].get<double>() != 0.0)
+  const auto dropout = model.find("dropout");
+  if (dropout != model.end() && dropout->is_number() && dropout->get<double>() != 0.0)
     fail(key_path(where, "dropout"), ": BPE dropout is not supported (it makes ids random)");
 
-  const Json& vocab = required(model, "vocab", where);
-  if (!vocab.is_object()) fail(key_path(where, "vocab"), ": expected an object");
   size_t limit = 0;
-  for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-    if (!it.value().is_number_integer() || it.value().get<int64_t>() < 0)
-      fail(key_path(where, "vocab"), "[\"", it.key(), "\"]: expected a non-negative integer id");
-    limit = std::max(limit, static_cast<size_t>(it.value().get<int64_t>()) + 1);
-  }
+  for (const auto& [token, id] : vocab) limit = std::max(limit, static_cast<size_t>(id) + 1);
   tokens_.resize(limit);
   has_token_.assign(limit, false);
-  for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-    const auto id = static_cast<size_t>(it.value().get<int64_t>());
-    tokens_[id] = it.key();
+  for (const auto& [token, id] : vocab) {
+    tokens_[id] = token;
     has_token_[id] = true;
   }
   vocab_.reserve(vocab.size() * 2);
@@ -96,31 +91,18 @@ BpeModel::BpeModel(const Json& model, const std::string& where) {
     byte_ids_[b] = id_of(name).value_or(-1);
   }
 
-  const Json& merges = required_array(model, "merges", where);
   merges_.reserve(merges.size());
   const std::string mwhere = key_path(where, "merges");
+  std::string joined;
   for (size_t i = 0; i < merges.size(); ++i) {
-    const Json& m = merges[i];
-    std::string left, right;
-    if (m.is_string()) {
-      const std::string& s = m.get_ref<const std::string&>();
-      const size_t sp = s.find(' ');
-      if (sp == std::string::npos)
-        fail(mwhere, "[", i, "]: expected \"left right\", got \"", s, "\"");
-      left = s.substr(0, sp);
-      right = s.substr(sp + 1);
-    } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
-      left = m[0].get<std::string>();
-      right = m[1].get<std::string>();
-    } else {
-      fail(mwhere, "[", i, "]: expected \"left right\" or [left, right]");
-    }
+    const auto& [left, right] = merges[i];
     const auto a = id_of(left);
     const auto b = id_of(right);
     if (!a) fail(mwhere, "[", i, "]: token \"", left, "\" is not in the vocabulary");
     if (!b) fail(mwhere, "[", i, "]: token \"", right, "\" is not in the vocabulary");
     const size_t skip = std::min(continuing_subword_prefix_.size(), right.size());
-    const std::string joined = left + right.substr(skip);
+    joined.assign(left);
+    joined.append(right, skip, std::string::npos);
     const auto merged = id_of(joined);
     if (!merged) fail(mwhere, "[", i, "]: merged token \"", joined, "\" is not in the vocabulary");
     merges_.insert(*a, *b, static_cast<uint32_t>(i), *merged);

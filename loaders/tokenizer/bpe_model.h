@@ -57,8 +57,11 @@ class MergeTable {
 
 class BpeModel {
  public:
-  // `model` is tokenizer.json's "model" object; `where` prefixes errors.
-  BpeModel(const Json& model, const std::string& where);
+  // `model` is tokenizer.json's "model" object (its vocab and merges are passed apart,
+  // as read by read_tokenizer_json); `where` prefixes errors.
+  BpeModel(const Json& model, const std::vector<std::pair<std::string, int64_t>>& vocab,
+           const std::vector<std::pair<std::string, std::string>>& merges,
+           const std::string& where);
 
   // Appends the ids of one pre-tokenized word.
   void tokenize(std::string_view word, std::vector<int32_t>& out) const;

@@ -7,15 +7,19 @@
 
 namespace llmrun::tok {
 
-HfJsonTokenizer::HfJsonTokenizer(const Json& doc, const std::string& name) {
+HfJsonTokenizer::HfJsonTokenizer(const TokenizerJson& file, const std::string& name) {
   const std::string w = name + ": ";
+  const Json& doc = file.doc;
   if (!doc.is_object()) fail(name, ": expected a JSON object");
   const Json null_json;
   auto section = [&](const char* key) -> const Json& {
     const auto it = doc.find(key);
     return it == doc.end() ? null_json : *it;
   };
-  model_ = std::make_unique<BpeModel>(required(doc, "model", name), w + "model");
+  const Json& model = required(doc, "model", name);
+  if (!file.has_vocab) fail(w + "model.vocab: missing (or not an object)");
+  if (!file.has_merges) fail(w + "model.merges: missing (or not an array)");
+  model_ = std::make_unique<BpeModel>(model, file.vocab, file.merges, w + "model");
   normalizer_ = make_normalizer(section("normalizer"), w + "normalizer");
   pre_tokenizer_ = make_pre_tokenizer(section("pre_tokenizer"), w + "pre_tokenizer");
   decoder_ = make_decoder(section("decoder"), w + "decoder");
@@ -63,13 +67,8 @@ std::unique_ptr<HfJsonTokenizer> HfJsonTokenizer::from_file(const std::string& p
   if (!in) fail(path, ": cannot open");
   std::ostringstream buf;
   buf << in.rdbuf();
-  Json doc;
-  try {
-    doc = Json::parse(buf.str());
-  } catch (const Json::exception& e) {
-    fail(path, ": invalid JSON: ", e.what());
-  }
-  return std::make_unique<HfJsonTokenizer>(doc, path);
+  const TokenizerJson file = read_tokenizer_json(buf.str(), path);
+  return std::make_unique<HfJsonTokenizer>(file, path);
 }
 
 void HfJsonTokenizer::encode_stretch(std::string text, bool at_text_start,

@@ -15,13 +15,14 @@
 #include "loaders/tokenizer/post_processor.h"
 #include "loaders/tokenizer/pre_tokenizers.h"
 #include "loaders/tokenizer/tokenizer.h"
+#include "loaders/tokenizer/tokenizer_json_reader.h"
 
 namespace llmrun::tok {
 
 class HfJsonTokenizer final : public Tokenizer {
  public:
-  // `doc` is the parsed file; `name` (its path) prefixes errors.
-  HfJsonTokenizer(const Json& doc, const std::string& name);
+  // `file` is the parsed file; `name` (its path) prefixes errors.
+  HfJsonTokenizer(const TokenizerJson& file, const std::string& name);
   static std::unique_ptr<HfJsonTokenizer> from_file(const std::string& path);
 
   std::vector<int32_t> encode(std::string_view text, bool add_special_tokens) const override;
