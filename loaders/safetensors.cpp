@@ -78,7 +78,7 @@ std::string supported_dtype_names() {
 }
 
 // A short, one-line rendering of untrusted text for error messages.
-std::string clip(const std::string& text, size_t limit = 80) {
+std::string clip(const std::string& text, size_t limit = 200) {
   std::string out;
   for (char c : text.substr(0, limit)) out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
   if (text.size() > limit) out += "...";
@@ -405,23 +405,25 @@ Checkpoint Checkpoint::open_dir(const std::string& dir) {
     try {
       ckpt.files_.push_back(SafetensorsFile::open(dir + "/" + shard));
     } catch (const Error& e) {
-      fail(index_path, ": shard ", shard, ": ", e.what());
+      fail(index_path, ": shard ", clip(shard), ": ", e.what());
     }
     for (const TensorView& t : ckpt.files_.back()->tensors()) {
       auto [it, fresh] = owner.emplace(t.name, shard);
-      if (!fresh) fail(index_path, ": tensor ", t.name, " appears in both shard ", it->second, " and shard ", shard);
+      if (!fresh) fail(index_path, ": tensor ", clip(t.name), " appears in both shard ", it->second, " and shard ", shard);
       auto listed = weight_map.find(t.name);
       if (listed == weight_map.end()) {
-        fail(index_path, ": shard ", shard, " holds tensor ", t.name, ", which the index does not list");
+        fail(index_path, ": shard ", shard, " holds tensor ", clip(t.name), ", which the index does not list");
       }
       if (listed->second != shard) {
-        fail(index_path, ": shard ", shard, " holds tensor ", t.name, ", which the index assigns to ", listed->second);
+        fail(index_path, ": shard ", shard, " holds tensor ", clip(t.name), ", which the index assigns to ", listed->second);
       }
       ckpt.index_[t.name] = &t;
     }
   }
   for (const auto& [tensor, shard] : weight_map) {
-    if (!owner.count(tensor)) fail(index_path, ": tensor ", tensor, " is assigned to shard ", shard, ", which does not hold it");
+    if (!owner.count(tensor)) {
+      fail(index_path, ": tensor ", clip(tensor), " is assigned to shard ", clip(shard), ", which does not hold it");
+    }
   }
   return ckpt;
 }

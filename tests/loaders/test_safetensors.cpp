@@ -271,5 +271,32 @@ TEST(SafetensorsRead, Stories260kFixture) {
   expect_mentions(error_of([&] { ckpt.get("lm_head.weight"); }), {dir + ": tensor lm_head.weight not found"});
 }
 
+// A BF16 file written by Python's safetensors (via transformers' save_pretrained; see
+// tests/data/models/README.md). Expected bf16 bit patterns read with Python's struct
+// module as above ('<H'); bf16 h widens to the f32 bits h << 16 by definition.
+TEST(SafetensorsRead, TransformersWrittenBf16Checkpoint) {
+  const std::string dir = testing::test_data("models/qwen3-tiny");
+  Checkpoint ckpt = Checkpoint::open_dir(dir);
+  EXPECT_EQ(ckpt.names().size(), 35u);
+  EXPECT_EQ(ckpt.files()[0]->metadata().at("format"), "pt");
+  struct Expect {
+    const char* name;
+    std::vector<int64_t> shape;
+    std::vector<uint32_t> first_bits;  // f32 bits of elements 0, 1, 2
+  };
+  const Expect expects[] = {
+      {"model.embed_tokens.weight", {512, 64}, {0x3e5f0000, 0x3d330000, 0x3eb80000}},
+      {"model.layers.0.self_attn.q_norm.weight", {32}, {0x3f610000, 0x3f780000, 0x3f850000}},
+      {"model.norm.weight", {64}, {0x3f860000, 0x3f6f0000, 0x3f8e0000}},
+  };
+  for (const Expect& e : expects) {
+    const TensorView& v = ckpt.get(e.name);
+    EXPECT_EQ(v.dtype, DType::bf16) << e.name;
+    EXPECT_EQ(v.shape, e.shape) << e.name;
+    std::vector<float> values = to_f32(v);
+    for (size_t i = 0; i < e.first_bits.size(); ++i) EXPECT_EQ(bits_of(values[i]), e.first_bits[i]) << e.name << "[" << i << "]";
+  }
+}
+
 }  // namespace
 }  // namespace llmrun
