@@ -4,9 +4,16 @@
 #include <cstdio>
 #include <iostream>
 #include <set>
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include <nlohmann/json.hpp>
 
 #include "loaders/hf_config.h"
 #include "loaders/safetensors.h"
+#include "loaders/sha256.h"
+#include "runtime/quantized_checkpoint.h"
 #include "kernels/quant/finite.h"
 #include "runtime/error.h"
 #include "runtime/precision_policy.h"
@@ -101,48 +108,125 @@ WeightFormat baseline_format(const ModelConfig& config) {
   return WeightFormat::f32;
 }
 
-LoadedModel load_model(const std::string& dir, Backend& backend, const LoadOptions& options) {
+namespace {
+
+struct WeightSink {
+  // Called once per table slot, in table order, with the weight in its final format.
+  std::function<void(const WeightSlot&, HostWeight&&)> take;
+};
+
+// Walks the weight table over a checkpoint: pre-quantized weights are read as stored;
+// others are converted to fp32, checked, and encoded in the policy's format, one tensor
+// at a time (peak memory: one source tensor in fp32 besides what the sink keeps).
+LoadSummary read_weights(const std::string& dir, const ModelConfig& config, DecoderWeights& weights,
+                         const LoadOptions& options, const WeightSink& sink) {
   auto log = options.log ? options.log : [](const std::string& line) { std::cerr << line << "\n"; };
+  const Checkpoint checkpoint = Checkpoint::open_dir(dir);
+  const std::map<std::string, WeightFormat> stored = quantized_tensor_formats(checkpoint);
+  if (!stored.empty() && (options.precision != "auto" || !options.tensor_precision.empty()))
+    fail(dir, ": already quantized (", checkpoint.files().front()->metadata().at(kPrecisionKey),
+         "); --precision applies to original checkpoints only");
+  const WeightFormat baseline = baseline_format(config);
+  const PrecisionPolicy policy = PrecisionPolicy::parse(options.precision, options.tensor_precision);
+  LoadSummary summary;
+  summary.by_format.resize(all_codecs().size());
+
+  std::set<std::string> used;
+  for (const WeightSlot& slot : weight_table(config, weights)) {
+    const bool vector = slot.role == WeightRole::vector;
+    HostWeight w;
+    if (!stored.empty()) {
+      auto it = stored.find(slot.hf_name);
+      if (it == stored.end()) fail(dir, ": quantized checkpoint has no format for ", slot.hf_name);
+      w = read_packed_weight(checkpoint, slot.hf_name, it->second, slot.rows, slot.cols, vector);
+      used.insert(slot.hf_name + kScaleSuffix);
+    } else {
+      const TensorView* t = checkpoint.find(slot.hf_name);
+      if (!t) fail(dir, ": missing tensor ", slot.hf_name, " (needed by ", config.architecture, ")");
+      check_shape(*t, slot);
+      const std::vector<float> values = to_f32(*t);
+      check_finite(*t, values);
+      const WeightFormat format = policy.format_for(slot.hf_name, slot.role, baseline);
+      if (format == WeightFormat::f16) check_fits_f16(*t, values);
+      w = encode(slot.hf_name, values, slot.rows, slot.cols, format);
+    }
+    if (!vector) {
+      FormatUsage& u = summary.by_format[size_t(w.format)];
+      u.tensors += 1;
+      u.weights += slot.rows * slot.cols;
+      u.bytes += int64_t(w.packed.size() + (codec(w.format).scaled ? w.scales.size() * sizeof(float) : 0));
+    }
+    used.insert(slot.hf_name);
+    sink.take(slot, std::move(w));
+  }
+  for (const std::string& name : checkpoint.names())
+    if (!used.count(name) && !is_ignored_tensor(config, name))
+      log("warning: " + dir + ": tensor " + name + " is not used by " + config.architecture);
+  return summary;
+}
+
+// SHA-256 of the checkpoint's weight file (of the shards' digests, in order, when
+// sharded): identifies the source of a quantized checkpoint.
+std::string checkpoint_hash(const std::string& dir) {
+  const Checkpoint checkpoint = Checkpoint::open_dir(dir);
+  std::string digests;
+  for (const auto& file : checkpoint.files()) digests += sha256_file(file->path());
+  return checkpoint.files().size() == 1 ? digests : sha256_hex(digests);
+}
+
+}  // namespace
+
+LoadedModel load_model(const std::string& dir, Backend& backend, const LoadOptions& options) {
   LoadedModel out;
   out.config = load_model_config(dir + "/config.json");
   out.generation = load_generation_defaults(dir + "/generation_config.json");
-  const Checkpoint checkpoint = Checkpoint::open_dir(dir);
-
-  const WeightFormat baseline = baseline_format(out.config);
-  const PrecisionPolicy policy = PrecisionPolicy::parse(options.precision, options.tensor_precision);
-  out.summary.by_format.resize(all_codecs().size());
-
   DecoderWeights weights;
-  std::set<std::string> used;
-  for (const WeightSlot& slot : weight_table(out.config, weights)) {
-    const TensorView* t = checkpoint.find(slot.hf_name);
-    if (!t) fail(dir, ": missing tensor ", slot.hf_name, " (needed by ", out.config.architecture, ")");
-    check_shape(*t, slot);
-    const std::vector<float> values = to_f32(*t);
-    check_finite(*t, values);
-    const WeightFormat format = policy.format_for(slot.hf_name, slot.role, baseline);
-    if (!backend.supports(format))
-      fail(slot.hf_name, ": backend ", backend.name(), " cannot run ", format_name(format), " weights");
-    if (format == WeightFormat::f16) check_fits_f16(*t, values);
-    HostWeight w = encode(slot.hf_name, values, slot.rows, slot.cols, format);
-    if (slot.role != WeightRole::vector) {
-      FormatUsage& u = out.summary.by_format[size_t(format)];
-      u.tensors += 1;
-      u.weights += slot.rows * slot.cols;
-      u.bytes += int64_t(w.packed.size() + (codec(format).scaled ? w.scales.size() * sizeof(float) : 0));
-    }
+  out.summary = read_weights(dir, out.config, weights, options, {[&](const WeightSlot& slot, HostWeight&& w) {
+    if (!backend.supports(w.format))
+      fail(slot.hf_name, ": backend ", backend.name(), " cannot run ", format_name(w.format), " weights");
     *slot.target = backend.upload(w);
-    used.insert(slot.hf_name);
-  }
-  for (const std::string& name : checkpoint.names())
-    if (!used.count(name) && !is_ignored_tensor(out.config, name))
-      log("warning: " + dir + ": tensor " + name + " is not used by " + out.config.architecture);
-
+  }});
   const std::vector<float> inv_freq = rope_inverse_frequencies(out.config);
   weights.rope_inv_freq = backend.upload(
       encode("rope.inv_freq", inv_freq, 1, int64_t(inv_freq.size()), WeightFormat::f32));
   out.model = std::make_unique<DecoderModel>(out.config, std::move(weights), backend);
   return out;
+}
+
+LoadSummary quantize_checkpoint(const std::string& dir, const std::string& out_dir, const LoadOptions& options) {
+  namespace fs = std::filesystem;
+  const ModelConfig config = load_model_config(dir + "/config.json");
+  if (fs::exists(out_dir) && fs::equivalent(dir, out_dir)) fail("--out ", out_dir, ": same folder as --model");
+  std::vector<TensorToWrite> tensors;
+  nlohmann::ordered_json formats = nlohmann::ordered_json::object();
+  DecoderWeights unused;
+  const LoadSummary summary = read_weights(dir, config, unused, options, {[&](const WeightSlot& slot, HostWeight&& w) {
+    formats[slot.hf_name] = format_name(w.format);
+    append_packed_weight(tensors, w, slot.role == WeightRole::vector);
+  }});
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) fail("--out ", out_dir, ": cannot create (", ec.message(), ")");
+  write_safetensors(out_dir + "/model.safetensors", tensors,
+                    {{kQuantizedMarkerKey, kQuantizedMarker},
+                     {kQuantizedVersionKey, kQuantizedVersion},
+                     {kCodecVersionKey, kCodecVersion},
+                     {kTensorFormatsKey, formats.dump()},
+                     {kPrecisionKey, options.precision},
+                     {kSourceHashKey, checkpoint_hash(dir)}});
+  // Everything a runnable folder needs besides weights: config, generation defaults, tokenizer.
+  for (const char* name : {"config.json", "generation_config.json", "tokenizer.json", "tokenizer.model",
+                           "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja"}) {
+    if (fs::exists(fs::path(dir) / name)) {
+      const fs::path dst = fs::path(out_dir) / name;
+      fs::copy_file(fs::path(dir) / name, dst, fs::copy_options::overwrite_existing, ec);
+      // Sources may be read-only (a shared cache); the copy belongs to the user.
+      if (!ec) fs::permissions(dst, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::add, ec);
+      if (ec) fail(out_dir, "/", name, ": cannot write (", ec.message(), ")");
+    }
+  }
+  fs::remove(fs::path(out_dir) / "model.safetensors.index.json", ec);  // a stale index would shadow the new file
+  return summary;
 }
 
 }  // namespace llmrun

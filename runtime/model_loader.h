@@ -48,4 +48,9 @@ WeightFormat baseline_format(const ModelConfig& config);
 
 LoadedModel load_model(const std::string& dir, Backend& backend, const LoadOptions& options = {});
 
+// Quantizes a checkpoint with options.precision and writes it to out_dir as an llmrun
+// quantized checkpoint (model.safetensors + config, generation and tokenizer files),
+// which load_model reads without re-quantizing. Returns what was written.
+LoadSummary quantize_checkpoint(const std::string& dir, const std::string& out_dir, const LoadOptions& options);
+
 }  // namespace llmrun

@@ -22,8 +22,27 @@ struct Options {
   bool stats = false;
 };
 
+struct QuantizeOptions {
+  std::string model, out, precision;
+  std::vector<std::string> tensor_precision;
+};
+
+int run_quantize(const QuantizeOptions& o) {
+  using namespace llmrun;
+  cli::as_usage_error([&] { PrecisionPolicy::parse(o.precision, o.tensor_precision); });
+  const auto t0 = std::chrono::steady_clock::now();
+  LoadOptions load;
+  load.precision = o.precision;
+  load.tensor_precision = o.tensor_precision;
+  const LoadSummary summary = quantize_checkpoint(cli::resolve_model_dir(o.model), o.out, load);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cerr << "llmrun: wrote " << o.out << " in " << s << " s; " << summary.describe() << "\n";
+  return 0;
+}
+
 int run(const Options& o) {
   using namespace llmrun;
+  if (o.model.empty()) throw cli::UsageError("--model is required");
   cli::as_usage_error([&] {
     validate(o.sampling);
     PrecisionPolicy::parse(o.precision, o.tensor_precision);
@@ -75,7 +94,8 @@ int main(int argc, char** argv) {
   CLI::App app{"llmrun: run LLMs with FP16 / INT8 / FP8 / FP6 weights"};
   app.set_version_flag("--version", "llmrun 0.1.0");
   Options o;
-  app.add_option("--model,-m", o.model, "Checkpoint folder (config.json + *.safetensors)")->required();
+  app.add_option("--model,-m", o.model,
+                 "Checkpoint folder, alias (qwen3-4b, llama-3.2-1b, ...) or HF repo id (Qwen/Qwen3-4B)");
   app.add_option("--precision", o.precision,
                  "Weight formats: auto (checkpoint dtype) | fp32|fp16|bf16|int8|fp8|fp6 (linear layers) | "
                  "mixed:attn=fp8,mlp=fp6,embed=fp16,lm_head=fp16 | @plan.json");
@@ -93,5 +113,16 @@ int main(int argc, char** argv) {
   app.add_option("--repeat-penalty", o.sampling.repetition_penalty, "Repetition penalty (1 = off)");
   app.add_option("--seed", o.sampling.seed, "Random seed for sampling");
   app.add_flag("--stats", o.stats, "Print load time and speeds on stderr");
-  return llmrun::cli::run_cli("llmrun", app, argc, argv, [&] { return run(o); });
+
+  QuantizeOptions q;
+  CLI::App* quantize = app.add_subcommand("quantize", "Write a pre-quantized checkpoint that loads without re-quantizing");
+  quantize->add_option("--model,-m", q.model, "Source checkpoint (folder, alias or repo id)")->required();
+  quantize->add_option("--precision", q.precision, "Weight formats, as for generation")->required();
+  quantize->add_option("--tensor-precision", q.tensor_precision, "REGEX=FORMAT overrides (repeatable)");
+  quantize->add_option("--out,-o", q.out, "Output folder")->required();
+
+  return llmrun::cli::run_cli("llmrun", app, argc, argv, [&] {
+    if (quantize->parsed()) return run_quantize(q);
+    return run(o);
+  });
 }

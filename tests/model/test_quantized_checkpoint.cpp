@@ -1,0 +1,95 @@
+// `llmrun quantize` output loads without re-quantizing and gives the same logits as
+// quantizing at load; its provenance hash and layout are checked.
+#include <filesystem>
+
+#include "loaders/safetensors.h"
+#include "loaders/sha256.h"
+#include "runtime/error.h"
+#include "runtime/model_loader.h"
+#include "runtime/quantized_checkpoint.h"
+#include "tests/model/golden.h"
+
+namespace llmrun {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<float> logits_of(const std::string& dir, const std::string& precision, const std::vector<int32_t>& ids) {
+  auto backend = make_backend({"cpu", 1});
+  LoadedModel m = load_model(dir, *backend, LoadOptions{precision, {}, [](const std::string&) {}});
+  KvCache cache = m.model->new_cache(int64_t(ids.size()));
+  return m.model->forward(ids, cache, LogitRows::all);
+}
+
+class QuantizedCheckpoint : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override { out_ = fs::path(::testing::TempDir()) / ("llmrun_q_" + std::to_string(::getpid())); }
+  void TearDown() override { fs::remove_all(out_); }
+  fs::path out_;
+};
+
+TEST_P(QuantizedCheckpoint, RoundTripEqualsQuantizeAtLoad) {
+  const testing::Golden g = testing::load_golden("qwen3-tiny");
+  const std::string precision = GetParam();
+  quantize_checkpoint(g.dir, out_.string(), LoadOptions{precision, {}, [](const std::string&) {}});
+  EXPECT_EQ(logits_of(out_.string(), "auto", g.prompt_ids), logits_of(g.dir, precision, g.prompt_ids));
+
+  const Checkpoint ck = Checkpoint::open_dir(out_.string());
+  const auto& meta = ck.files().front()->metadata();
+  EXPECT_EQ(meta.at(kQuantizedMarkerKey), kQuantizedMarker);
+  EXPECT_EQ(meta.at(kPrecisionKey), precision);
+  EXPECT_EQ(meta.at(kSourceHashKey), sha256_file(g.dir + "/model.safetensors"));
+  EXPECT_TRUE(fs::exists(out_ / "config.json"));
+  const auto formats = quantized_tensor_formats(ck);
+  EXPECT_EQ(formats.at("model.layers.0.self_attn.q_proj.weight"), parse_weight_format(precision));
+  EXPECT_EQ(formats.at("model.norm.weight"), WeightFormat::f32);
+  EXPECT_EQ(formats.at("model.embed_tokens.weight"), WeightFormat::bf16);
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, QuantizedCheckpoint, ::testing::Values("int8", "fp8", "fp6", "fp16"));
+
+TEST_F(QuantizedCheckpoint, ScaledLayoutIsCodesPlusScales) {
+  const testing::Golden g = testing::load_golden("qwen3-tiny");
+  quantize_checkpoint(g.dir, out_.string(), LoadOptions{"fp6", {}, [](const std::string&) {}});
+  const Checkpoint ck = Checkpoint::open_dir(out_.string());
+  const TensorView& q = ck.get("model.layers.0.self_attn.q_proj.weight");  // [128, 64] fp6
+  EXPECT_EQ(q.dtype, DType::u8);
+  EXPECT_EQ(q.shape, (std::vector<int64_t>{128, 48}));  // 64 codes * 6 bits = 48 bytes
+  const TensorView& s = ck.get("model.layers.0.self_attn.q_proj.weight.scale");
+  EXPECT_EQ(s.dtype, DType::f32);
+  EXPECT_EQ(s.shape, (std::vector<int64_t>{128}));
+}
+
+TEST_F(QuantizedCheckpoint, RequantizingIsRefused) {
+  const testing::Golden g = testing::load_golden("qwen3-tiny");
+  quantize_checkpoint(g.dir, out_.string(), LoadOptions{"int8", {}, [](const std::string&) {}});
+  auto backend = make_backend({"cpu", 1});
+  try {
+    load_model(out_.string(), *backend, LoadOptions{"fp8", {}, [](const std::string&) {}});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("already quantized (int8)"), std::string::npos) << e.what();
+  }
+}
+
+// Independent references: FIPS 180-4 test vectors and the fixtures' SHA256SUMS.
+TEST(Sha256, KnownVectorsAndFixtureSums) {
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(sha256_hex(std::string(1000000, 'a')), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  LLMRUN_REQUIRE_FIXTURE(sums, "SHA256SUMS");
+  std::istringstream lines(testing::read_file(sums));
+  int checked = 0;
+  for (std::string hash, name; lines >> hash >> name;) {
+    if (name.find("stories260k/model.safetensors") == std::string::npos) continue;
+    if (name.rfind("./", 0) == 0) name = name.substr(2);
+    EXPECT_EQ(sha256_file(testing::fixtures_root() + "/" + name), hash) << name;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 1);
+}
+
+}  // namespace
+}  // namespace llmrun
