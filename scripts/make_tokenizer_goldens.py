@@ -14,6 +14,9 @@ Inputs
 Outputs (tests/tokenizer/data/)
   goldens_<name>.json                ids with and without special tokens and HF's decode
                                      for every corpus case and wikitext line.
+  synthetic_roberta.tokenizer.json, synthetic_split.tokenizer.json
+                                     small byte-level BPEs trained here (--retrain) to cover
+                                     added-token options, post-processors, Split behaviors.
   stories260k_metaspace.tokenizer.json, stories260k_legacy.tokenizer.json
                                      Llama-2-style tokenizer.json files converted from
                                      stories260k's tokenizer.model by transformers (the
@@ -78,6 +81,8 @@ CASES = [
     ("invalid_overlong", b"over\xc0\xaflong \xe0\x80\x80"),
     ("invalid_lone_continuation", b"\x80\x80 x \xbf"),
     ("invalid_mixed", b"\xf4\x90\x80\x80 \xf5 \xc3\x28 \xe2\x28\xa1 ok"),
+    ("added_options", b"a  <mask> b<r>   c [SW] d[SW] [SW]e Hello World HELLO  WORLD x <both>  y\t<mask>\t<r>\n"),
+    ("split_behaviors", b"  one, two;three... x-ray xxx 12ab34 it's  DON'T  \xc3\xa9t\xc3\xa9 e\xcc\x81  "),
 ]
 
 FUZZ_POOL = [
@@ -164,10 +169,70 @@ def convert_stories260k(fixtures):
     return metaspace, legacy
 
 
+def train_synthetic(corpus, wiki):
+    """Small byte-level BPE files that exercise what the real ones do not: added-token
+    options (lstrip, rstrip, single_word, normalized), ByteLevel's own regex and prefix
+    space, Roberta/Template post-processors, Split behaviors and invert, Digits,
+    Lowercase/NFKC/Strip/Replace normalizers. Trained here, committed, then frozen."""
+    from tokenizers import AddedToken, decoders, models, normalizers, pre_tokenizers, processors, trainers
+
+    texts = [as_text(b) for _, b in corpus[:40]] + [as_text(b) for b in wiki]
+    base = Tokenizer(models.BPE())
+    base.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True, use_regex=True)
+    trainer = trainers.BpeTrainer(vocab_size=800, show_progress=False,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    base.train_from_iterator(texts, trainer=trainer)
+    base.decoder = decoders.ByteLevel()
+    specials = [
+        AddedToken("<s>", special=True, normalized=False),
+        AddedToken("</s>", special=True, normalized=False),
+        AddedToken("<mask>", special=True, lstrip=True, normalized=False),
+        AddedToken("<r>", special=False, rstrip=True, normalized=False),
+        AddedToken("[SW]", special=False, single_word=True, normalized=False),
+        AddedToken("hello world", special=False, normalized=True),
+        AddedToken("<both>", special=True, lstrip=True, rstrip=True, normalized=False),
+    ]
+    base.add_tokens(specials)
+
+    out = {}
+    # 1. GPT-2/RoBERTa style: ByteLevel regex + prefix space, lowercase+NFKC, Roberta.
+    roberta = Tokenizer.from_str(base.to_str())
+    roberta.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
+    roberta.post_processor = processors.RobertaProcessing(("</s>", roberta.token_to_id("</s>")),
+                                                          ("<s>", roberta.token_to_id("<s>")))
+    out["synthetic_roberta"] = roberta
+    # 2. Split behaviors, invert, Digits, Strip/Replace(regex) normalizers, Template.
+    split = Tokenizer.from_str(base.to_str())
+    split.normalizer = normalizers.Sequence([
+        normalizers.Strip(), normalizers.Replace(tokenizers.Regex(r" {2,}"), " "), normalizers.NFD()])
+    split.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(" ", behavior="merged_with_next"),
+        pre_tokenizers.Split(tokenizers.Regex(r"[,.;:!?]"), behavior="merged_with_previous"),
+        pre_tokenizers.Split(tokenizers.Regex(r"\p{L}+"), behavior="contiguous", invert=True),
+        pre_tokenizers.Split(tokenizers.Regex(r"x+"), behavior="removed"),
+        pre_tokenizers.Digits(individual_digits=False),
+        pre_tokenizers.Split(tokenizers.Regex(r"'\w"), behavior="isolated"),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+    ])
+    split.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", special_tokens=[("<s>", split.token_to_id("<s>")),
+                                              ("</s>", split.token_to_id("</s>"))])
+    out["synthetic_split"] = split
+    paths = {}
+    for name, tok in out.items():
+        path = os.path.join(DATA, f"{name}.tokenizer.json")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(json.dumps(json.loads(tok.to_str()), ensure_ascii=False, separators=(",", ":")))
+        paths[name] = path
+    return paths
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--fixtures", default=os.path.join(ROOT, "..", "shared", "fixtures"))
     ap.add_argument("--write-corpus", action="store_true")
+    ap.add_argument("--retrain", action="store_true",
+                    help="retrain the synthetic tokenizer.json files (else reuse the committed ones)")
     args = ap.parse_args()
     os.makedirs(DATA, exist_ok=True)
     corpus_path = os.path.join(DATA, "corpus.json")
@@ -181,6 +246,9 @@ def main():
     wiki_joined = b"\n".join(wiki)
 
     metaspace, legacy = convert_stories260k(args.fixtures)
+    synthetic = {n: os.path.join(DATA, f"{n}.tokenizer.json") for n in ("synthetic_roberta", "synthetic_split")}
+    if args.retrain or not all(os.path.exists(p) for p in synthetic.values()):
+        synthetic = train_synthetic(corpus, wiki)
     fx = args.fixtures
     tokenizers_under_test = {
         "qwen3": ("tokenizers/qwen3/tokenizer.json", HfJson(os.path.join(fx, "tokenizers/qwen3/tokenizer.json"))),
@@ -189,6 +257,8 @@ def main():
         "stories260k_sp": ("models/stories260k/tokenizer.model", SentencePiece(os.path.join(fx, "models/stories260k/tokenizer.model"))),
         "stories260k_metaspace": ("data:stories260k_metaspace.tokenizer.json", HfJson(metaspace)),
         "stories260k_legacy": ("data:stories260k_legacy.tokenizer.json", HfJson(legacy)),
+        "synthetic_roberta": ("data:synthetic_roberta.tokenizer.json", HfJson(synthetic["synthetic_roberta"])),
+        "synthetic_split": ("data:synthetic_split.tokenizer.json", HfJson(synthetic["synthetic_split"])),
     }
     for name, (source, tok) in tokenizers_under_test.items():
         def entry(case_name, raw):

@@ -30,6 +30,8 @@ std::string compare_ids(const std::vector<int32_t>& got, const std::vector<int32
 
 struct Param {
   const char* name;  // goldens_<name>.json
+  // The pipeline keeps the text (no lowercasing or stripping): most cases round-trip.
+  bool lossless = true;
 };
 
 class TokenizerGoldens : public ::testing::TestWithParam<Param> {
@@ -87,7 +89,7 @@ TEST_P(TokenizerGoldens, DecodeMatchesReference) {
   }
   // Most of the corpus round-trips in the reference; where it does, so must we (checked
   // above through the equality with the reference).
-  EXPECT_GT(round_trips, goldens_.cases.size() / 2);
+  if (GetParam().lossless) EXPECT_GT(round_trips, goldens_.cases.size() / 2);
 }
 
 TEST_P(TokenizerGoldens, StreamingEqualsDecode) {
@@ -135,7 +137,8 @@ TEST_P(TokenizerGoldens, PromptPlusStreamedContinuationEqualsWholeDecode) {
 INSTANTIATE_TEST_SUITE_P(All, TokenizerGoldens,
                          ::testing::Values(Param{"qwen3"}, Param{"llama3"}, Param{"llama2_sp"},
                                            Param{"stories260k_sp"}, Param{"stories260k_metaspace"},
-                                           Param{"stories260k_legacy"}),
+                                           Param{"stories260k_legacy"}, Param{"synthetic_roberta", false},
+                                           Param{"synthetic_split", false}),
                          [](const auto& p) { return std::string(p.param.name); });
 
 }  // namespace
