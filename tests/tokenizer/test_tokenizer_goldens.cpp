@@ -89,7 +89,9 @@ TEST_P(TokenizerGoldens, DecodeMatchesReference) {
   }
   // Most of the corpus round-trips in the reference; where it does, so must we (checked
   // above through the equality with the reference).
-  if (GetParam().lossless) EXPECT_GT(round_trips, goldens_.cases.size() / 2);
+  if (GetParam().lossless) {
+    EXPECT_GT(round_trips, goldens_.cases.size() / 2);
+  }
 }
 
 TEST_P(TokenizerGoldens, StreamingEqualsDecode) {
