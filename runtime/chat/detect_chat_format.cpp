@@ -69,7 +69,10 @@ ChatFormatDetection detect_chatml(const std::string& tmpl) {
   d.format.thinking = contains(tmpl, "<think>") || contains(tmpl, "enable_thinking");
   d.format.default_system = literal_default_system(tmpl);
   d.format.generation_prompt_always = !contains(tmpl, "add_generation_prompt");
-  if (contains(tmpl, "<think>") && !contains(tmpl, "enable_thinking"))
+  if (contains(tmpl, "<|im_sep|>"))
+    d.note = "<|im_sep|> marks Phi-4's format, not ChatML: rendered as chatml, the prompt will "
+             "differ; choose a format with --chat-format";
+  else if (contains(tmpl, "<think>") && !contains(tmpl, "enable_thinking"))
     d.note = "the chat template handles <think> but has no enable_thinking switch (Qwen3-2507 "
              "style): rendered with Qwen3's rules, the generation prompt may differ";
   return d;

@@ -9,8 +9,8 @@
 //   absent or empty     -> none
 // generation_prompt_always is set when a chatml/llama3 template never reads
 // add_generation_prompt. A template that is recognised only roughly (Llama 3.1's dated
-// system block, Mistral v3/Tekken spacing, an unknown family) comes back with a note saying
-// what will differ, for the caller to print.
+// system block, Mistral v3/Tekken spacing, Phi-4, an unknown family) comes back with a note
+// saying what will differ, for the caller to print.
 #include <string>
 
 #include "runtime/chat/chat_format.h"

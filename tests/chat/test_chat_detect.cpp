@@ -105,6 +105,13 @@ TEST(DetectChatFormat, ThinkingWithoutSwitchGetsANote) {
   EXPECT_NE(d.note.find("enable_thinking"), std::string::npos) << d.note;
 }
 
+TEST(DetectChatFormat, Phi4GetsANote) {
+  const ChatFormatDetection d = detect_chat_format(
+      "{{ '<|im_start|>' + m['role'] + '<|im_sep|>' + m['content'] + '<|im_end|>' }}");
+  EXPECT_EQ(d.format.id, ChatFormatId::chatml);
+  EXPECT_NE(d.note.find("Phi-4"), std::string::npos) << d.note;
+}
+
 TEST(DetectChatFormat, Llama31GetsANote) {
   const ChatFormatDetection d = detect_chat_format(
       "{{- bos_token }}{{- '<|start_header_id|>system<|end_header_id|>\\n\\n' }}"
