@@ -1,9 +1,18 @@
 #include "kernels/cpu/linear.h"
 
 #include <algorithm>
+#include <array>
+#include <memory>
 #include <vector>
 
 #include "kernels/cpu/dot.h"
+#include "kernels/quant/fp6_e3m2.h"
+#include "kernels/quant/fp8_e4m3.h"
+#include "runtime/error.h"
+
+#if LLMRUN_HAVE_AVX2_KERNELS
+#include "kernels/cpu/simd/linear_avx2.h"
+#endif
 
 namespace llmrun::cpu {
 
@@ -12,14 +21,19 @@ constexpr int64_t kTileRows = 16;
 // Below this many multiply-adds a thread team costs more than it saves (and under
 // oversubscription, e.g. parallel ctest, waiting threads can cost far more).
 constexpr int64_t kMinParallelWork = int64_t(1) << 18;
+
+bool run_parallel(int64_t n, int64_t m, int64_t k, int threads) {
+  return threads > 1 && n * m * k >= kMinParallelWork;
 }
 
-void linear(const CpuTensor& x, const CpuWeight& w, const CpuWeight* bias, CpuTensor& out,
-            int threads) {
+// The reference: decode a tile of W rows to fp32 (scale applied) and take an fp32 dot
+// per (token, row); each tile serves every token, so a prefill of n tokens reads W once.
+void linear_scalar(const CpuTensor& x, const CpuWeight& w, const CpuWeight* bias, CpuTensor& out,
+                   int threads) {
   const CodecRecord& c = codec(w.format());
   const int64_t n = x.rows(), k = w.cols(), m = w.rows();
   const int64_t tiles = (m + kTileRows - 1) / kTileRows;
-#pragma omp parallel num_threads(threads) if (n * m * k >= kMinParallelWork)
+#pragma omp parallel num_threads(threads) if (run_parallel(n, m, k, threads))
   {
     std::vector<float> tile(size_t(kTileRows * k));  // [kTileRows, k] decoded weights
 #pragma omp for schedule(static)
@@ -37,6 +51,113 @@ void linear(const CpuTensor& x, const CpuWeight& w, const CpuWeight* bias, CpuTe
       }
     }
   }
+}
+
+#if LLMRUN_HAVE_AVX2_KERNELS
+// Unscaled code values, built once (read-only afterwards) for the table-decode variant.
+const float* fp8_table() {
+  static const std::array<float, 256> table = [] {
+    std::array<float, 256> t{};
+    for (int c = 0; c < 256; ++c) t[size_t(c)] = quant::fp8_e4m3_to_f32(uint8_t(c));
+    return t;
+  }();
+  return table.data();
+}
+const float* fp6_table() {
+  static const std::array<float, 64> table = [] {
+    std::array<float, 64> t{};
+    for (int c = 0; c < 64; ++c) t[size_t(c)] = quant::fp6_e3m2_to_f32(uint8_t(c));
+    return t;
+  }();
+  return table.data();
+}
+
+void linear_avx2(const CpuTensor& x, const CpuWeight& w, const CpuWeight* bias, CpuTensor& out,
+                 int threads, MinifloatDecode decode) {
+  simd::LinearProblem p;
+  p.x = x.data.data();
+  p.n = x.rows();
+  p.k = w.cols();
+  p.m = w.rows();
+  p.w = w.packed.data();
+  p.row_bytes = w.row_bytes;
+  p.scales = w.scales.data();
+  p.bias = bias ? bias->as_f32.data() : nullptr;
+  p.out = out.data.data();
+  p.codec = &codec(w.format());
+  p.threads = threads;
+  p.parallel = run_parallel(p.n, p.m, p.k, threads);
+  p.lut_decode = decode == MinifloatDecode::lut;
+  p.fp8_table = fp8_table();
+  p.fp6_table = fp6_table();
+  // Uninitialized on purpose: the kernels write before they read.
+  std::unique_ptr<float[]> scratch(new float[size_t(simd::linear_avx2_scratch_floats(p.n, p.k, threads))]);
+  p.scratch = scratch.get();
+  simd::linear_avx2(p);
+}
+#endif
+
+}  // namespace
+
+const char* kernel_isa_name(KernelIsa isa) {
+  switch (isa) {
+    case KernelIsa::scalar: return "scalar";
+    case KernelIsa::avx2: return "avx2";
+  }
+  return "unknown";
+}
+
+bool kernel_isa_supported(KernelIsa isa) {
+  switch (isa) {
+    case KernelIsa::scalar: return true;
+    case KernelIsa::avx2:
+#if LLMRUN_HAVE_AVX2_KERNELS
+      __builtin_cpu_init();
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+             __builtin_cpu_supports("f16c");
+#else
+      return false;
+#endif
+  }
+  return false;
+}
+
+KernelIsa best_kernel_isa() {
+  static const KernelIsa best =
+      kernel_isa_supported(KernelIsa::avx2) ? KernelIsa::avx2 : KernelIsa::scalar;
+  return best;
+}
+
+void linear(const CpuTensor& x, const CpuWeight& w, const CpuWeight* bias, CpuTensor& out,
+            int threads) {
+  KernelIsa isa = best_kernel_isa();
+#if LLMRUN_HAVE_AVX2_KERNELS
+  // A format added to the codec table before it has an AVX2 decoder runs the reference.
+  if (isa == KernelIsa::avx2 && !simd::linear_avx2_handles(w.format())) isa = KernelIsa::scalar;
+#endif
+  linear(x, w, bias, out, threads, isa);
+}
+
+void linear(const CpuTensor& x, const CpuWeight& w, const CpuWeight* bias, CpuTensor& out,
+            int threads, KernelIsa isa, MinifloatDecode decode) {
+  LLMRUN_CHECK(x.cols() == w.cols() && out.rows() == x.rows() && out.cols() == w.rows(), w.name(),
+               ": x [", x.rows(), ",", x.cols(), "] out [", out.rows(), ",", out.cols(), "]");
+  LLMRUN_CHECK(threads >= 1, w.name(), ": threads ", threads);
+  if (x.rows() == 0 || w.rows() == 0) return;
+  switch (isa) {
+    case KernelIsa::scalar: return linear_scalar(x, w, bias, out, threads);
+    case KernelIsa::avx2:
+#if LLMRUN_HAVE_AVX2_KERNELS
+      if (!kernel_isa_supported(isa)) fail(w.name(), ": this CPU lacks AVX2, FMA or F16C for the avx2 linear kernels");
+      if (!simd::linear_avx2_handles(w.format()))
+        fail(w.name(), ": no avx2 linear kernel for format ", format_name(w.format()));
+      return linear_avx2(x, w, bias, out, threads, decode);
+#else
+      (void)decode;
+      fail(w.name(), ": this build has no avx2 linear kernels (not an x86-64 build)");
+#endif
+  }
+  fail(w.name(), ": unknown kernel family ", int(isa));
 }
 
 }  // namespace llmrun::cpu

@@ -1,0 +1,54 @@
+#pragma once
+// The AVX2 + FMA + F16C linear kernels (linear_avx2.cpp, compiled with -mavx2 -mfma -mf16c).
+// Reached only through kernels/cpu/linear.cpp after a CPU feature check.
+//
+// The problem arrives as raw pointers, and scratch memory and decode tables are made by
+// the caller: the AVX2 file instantiates no standard-library template and no inline
+// function shared with baseline files, so the linker can never pick an AVX2-compiled copy
+// of a function that baseline code also calls.
+#include <cstdint>
+
+#include "kernels/quant/weight_format.h"
+
+namespace llmrun::cpu::simd {
+
+// Prefill tiling: W is decoded kGemmTileRows x kGemmTileCols at a time into a per-thread
+// fp32 buffer (32 KiB: stays in L1 while every token passes over it).
+constexpr int64_t kGemmTileRows = 16;
+constexpr int64_t kGemmTileCols = 512;
+// Up to this many tokens run the decode (GEMV) kernels, which read W once for all of them.
+constexpr int64_t kGemvMaxTokens = 8;
+
+struct LinearProblem {
+  const float* x = nullptr;      // [n, k] fp32 row-major
+  int64_t n = 0, k = 0, m = 0;   // tokens, input features (W cols), output features (W rows)
+  const uint8_t* w = nullptr;    // [m, row_bytes] packed in codec's layout
+  int64_t row_bytes = 0;
+  const float* scales = nullptr; // [m] per-row scale (1 for unscaled formats)
+  const float* bias = nullptr;   // [m] fp32, or null
+  float* out = nullptr;          // [n, m] fp32 row-major
+  const CodecRecord* codec = nullptr;
+  int threads = 1;
+  bool parallel = false;         // the caller decided the problem is big enough for threads
+  bool lut_decode = false;       // fp8/fp6 through the tables below instead of bit moves
+  const float* fp8_table = nullptr;  // [256] fp8 E4M3 code -> fp32 (unscaled)
+  const float* fp6_table = nullptr;  // [64] fp6 E3M2 code -> fp32 (unscaled)
+  float* scratch = nullptr;      // [linear_avx2_scratch_floats(...)] fp32, uninitialized
+};
+
+inline int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
+
+// Scratch the kernels need: per-thread W tiles, and a zero-padded copy of x when k is not
+// a multiple of 8 (prefill only; decode needs none).
+inline int64_t linear_avx2_scratch_floats(int64_t n, int64_t k, int threads) {
+  if (n <= kGemvMaxTokens) return 0;
+  int64_t tiles = int64_t(threads) * kGemmTileRows * kGemmTileCols;
+  return tiles + (k % 8 ? n * round_up(k, 8) : 0);
+}
+
+// Whether linear_avx2 has a decoder for `format` (a new format starts without one).
+bool linear_avx2_handles(WeightFormat format);
+// Requires linear_avx2_handles(p.codec->format) and 1 <= p.n.
+void linear_avx2(const LinearProblem& p);
+
+}  // namespace llmrun::cpu::simd
