@@ -18,6 +18,8 @@ class KvCache {
   void check_room(int64_t n) const;
   void advance(int64_t n) { size_ += n; }
   void clear() { size_ = 0; }
+  // Forgets positions from n on (they are overwritten by the next forward).
+  void truncate(int64_t n) { size_ = n < size_ ? n : size_; }
 
  private:
   std::unique_ptr<KvStorage> storage_;
