@@ -17,6 +17,9 @@ HfJsonTokenizer::HfJsonTokenizer(const TokenizerJson& file, const std::string& n
     return it == doc.end() ? null_json : *it;
   };
   const Json& model = required(doc, "model", name);
+  const std::string model_type = optional_string(model, "type", "BPE", w + "model");
+  if (model_type != "BPE")
+    fail(w + "model.type: model '", model_type, "' is not supported (only BPE)");
   if (!file.has_vocab) fail(w + "model.vocab: missing (or not an object)");
   if (!file.has_merges) fail(w + "model.merges: missing (or not an array)");
   model_ = std::make_unique<BpeModel>(model, file.vocab, file.merges, w + "model");

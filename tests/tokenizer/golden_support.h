@@ -25,11 +25,12 @@ inline std::string base64_decode(const std::string& in) {
     return -1;
   };
   std::string out;
-  int buf = 0, bits = 0;
+  unsigned buf = 0;
+  int bits = 0;
   for (char c : in) {
     const int v = val(c);
     if (v < 0) continue;  // '=' padding
-    buf = (buf << 6) | v;
+    buf = ((buf << 6) | static_cast<unsigned>(v)) & 0xFFFFFFu;  // at most 24 bits pending
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
