@@ -82,6 +82,9 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path);
 // character whose bytes are split over several tokens (byte-level BPE, byte-fallback
 // runs) is held back until complete. The concatenation of every push() and the final
 // flush() equals tokenizer.decode(all ids) (or decode_continuation with continues_text).
+// One exception: HF turns a whole byte-fallback run that ends invalid into U+FFFDs,
+// including characters of it that were valid and already printed; the stream prints
+// those characters and U+FFFD only for what follows them.
 class StreamingDecoder {
  public:
   struct Options {
