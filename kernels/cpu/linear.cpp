@@ -10,8 +10,8 @@
 #include "kernels/quant/fp8_e4m3.h"
 #include "runtime/error.h"
 
-#if LLMRUN_HAVE_AVX2_KERNELS
-#include "kernels/cpu/simd/linear_avx2.h"
+#if LLMRUN_HAVE_SIMD_KERNELS
+#include "kernels/cpu/simd/linear_simd.h"
 #endif
 
 namespace llmrun::cpu {
@@ -53,7 +53,7 @@ void linear_scalar(const CpuTensor& x, const CpuWeight& w, const CpuWeight* bias
   }
 }
 
-#if LLMRUN_HAVE_AVX2_KERNELS
+#if LLMRUN_HAVE_SIMD_KERNELS
 // Unscaled code values, built once (read-only afterwards) for the table-decode variant.
 const float* fp8_table() {
   static const std::array<float, 256> table = [] {
@@ -72,8 +72,8 @@ const float* fp6_table() {
   return table.data();
 }
 
-void linear_avx2(const CpuTensor& x, const CpuWeight& w, const CpuWeight* bias, CpuTensor& out,
-                 int threads, MinifloatDecode decode) {
+void linear_simd(const CpuTensor& x, const CpuWeight& w, const CpuWeight* bias, CpuTensor& out,
+                 int threads, KernelIsa isa, MinifloatDecode decode) {
   simd::LinearProblem p;
   p.x = x.data.data();
   p.n = x.rows();
@@ -91,9 +91,12 @@ void linear_avx2(const CpuTensor& x, const CpuWeight& w, const CpuWeight* bias, 
   p.fp8_table = fp8_table();
   p.fp6_table = fp6_table();
   // Uninitialized on purpose: the kernels write before they read.
-  std::unique_ptr<float[]> scratch(new float[size_t(simd::linear_avx2_scratch_floats(p.n, p.k, threads))]);
+  std::unique_ptr<float[]> scratch(new float[size_t(simd::simd_scratch_floats(p.n, p.k, threads))]);
   p.scratch = scratch.get();
-  simd::linear_avx2(p);
+  if (isa == KernelIsa::avx512)
+    simd::linear_avx512(p);
+  else
+    simd::linear_avx2(p);
 }
 #endif
 
@@ -103,37 +106,41 @@ const char* kernel_isa_name(KernelIsa isa) {
   switch (isa) {
     case KernelIsa::scalar: return "scalar";
     case KernelIsa::avx2: return "avx2";
+    case KernelIsa::avx512: return "avx512";
   }
   return "unknown";
 }
 
 bool kernel_isa_supported(KernelIsa isa) {
+#if LLMRUN_HAVE_SIMD_KERNELS
+  __builtin_cpu_init();
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                    __builtin_cpu_supports("f16c");
   switch (isa) {
     case KernelIsa::scalar: return true;
-    case KernelIsa::avx2:
-#if LLMRUN_HAVE_AVX2_KERNELS
-      __builtin_cpu_init();
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-             __builtin_cpu_supports("f16c");
-#else
-      return false;
-#endif
+    case KernelIsa::avx2: return avx2;
+    case KernelIsa::avx512:
+      return avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi");
   }
   return false;
+#else
+  return isa == KernelIsa::scalar;
+#endif
 }
 
 KernelIsa best_kernel_isa() {
-  static const KernelIsa best =
-      kernel_isa_supported(KernelIsa::avx2) ? KernelIsa::avx2 : KernelIsa::scalar;
-  return best;
+  for (KernelIsa isa : {KernelIsa::avx512, KernelIsa::avx2})
+    if (kernel_isa_supported(isa)) return isa;
+  return KernelIsa::scalar;
 }
 
 void linear(const CpuTensor& x, const CpuWeight& w, const CpuWeight* bias, CpuTensor& out,
             int threads) {
   KernelIsa isa = best_kernel_isa();
-#if LLMRUN_HAVE_AVX2_KERNELS
-  // A format added to the codec table before it has an AVX2 decoder runs the reference.
-  if (isa == KernelIsa::avx2 && !simd::linear_avx2_handles(w.format())) isa = KernelIsa::scalar;
+#if LLMRUN_HAVE_SIMD_KERNELS
+  // A format added to the codec table before it has a SIMD decoder runs the reference.
+  if (!simd::simd_handles(w.format())) isa = KernelIsa::scalar;
 #endif
   linear(x, w, bias, out, threads, isa);
 }
@@ -144,20 +151,17 @@ void linear(const CpuTensor& x, const CpuWeight& w, const CpuWeight* bias, CpuTe
                ": x [", x.rows(), ",", x.cols(), "] out [", out.rows(), ",", out.cols(), "]");
   LLMRUN_CHECK(threads >= 1, w.name(), ": threads ", threads);
   if (x.rows() == 0 || w.rows() == 0) return;
-  switch (isa) {
-    case KernelIsa::scalar: return linear_scalar(x, w, bias, out, threads);
-    case KernelIsa::avx2:
-#if LLMRUN_HAVE_AVX2_KERNELS
-      if (!kernel_isa_supported(isa)) fail(w.name(), ": this CPU lacks AVX2, FMA or F16C for the avx2 linear kernels");
-      if (!simd::linear_avx2_handles(w.format()))
-        fail(w.name(), ": no avx2 linear kernel for format ", format_name(w.format()));
-      return linear_avx2(x, w, bias, out, threads, decode);
+  if (isa == KernelIsa::scalar) return linear_scalar(x, w, bias, out, threads);
+  if (!kernel_isa_supported(isa))
+    fail(w.name(), ": the ", kernel_isa_name(isa), " linear kernels need CPU features this ",
+         "machine (or this non-x86-64 build) lacks");
+#if LLMRUN_HAVE_SIMD_KERNELS
+  if (!simd::simd_handles(w.format()))
+    fail(w.name(), ": no ", kernel_isa_name(isa), " linear kernel for format ", format_name(w.format()));
+  linear_simd(x, w, bias, out, threads, isa, decode);
 #else
-      (void)decode;
-      fail(w.name(), ": this build has no avx2 linear kernels (not an x86-64 build)");
+  (void)decode;
 #endif
-  }
-  fail(w.name(), ": unknown kernel family ", int(isa));
 }
 
 }  // namespace llmrun::cpu

@@ -1,15 +1,16 @@
 #pragma once
 // out[n, W.rows] = x[n, W.cols] * W^T (+ bias), fp32 accumulation, for every weight format.
 //
-// Two kernel families, picked at run time from the CPU's features:
+// Kernel families, picked at run time from the CPU's features:
 //   - scalar: the reference. Decodes a tile of W rows to fp32 with the codec's decode_row
 //     (scale applied) and takes an fp32 dot per (token, row). Portable, kept forever.
-//   - avx2 (AVX2 + FMA + F16C): decode (n <= 8 tokens) streams each packed row once,
-//     dequantizes in registers and multiplies by the row scale once at the end; prefill
-//     (n > 8) decodes a tile of W to fp32 once and runs a register-blocked micro-kernel
-//     over all tokens. Compiled in its own file with -mavx2 -mfma -mf16c, so the rest of
-//     the binary stays baseline x86-64.
-// Both read W once per call, whatever n is.
+//   - avx2 (AVX2 + FMA + F16C) and avx512 (AVX-512 F/BW/VL/VBMI + FMA + F16C): one set of
+//     kernels (simd/linear_kernels.h) over 8- or 16-lane vectors. Decode (n <= 8 tokens)
+//     streams each packed row once, dequantizes in registers and multiplies by the row
+//     scale once at the end; prefill (n > 8) decodes a tile of W to fp32 once and runs a
+//     register-blocked micro-kernel over all tokens. Each ISA's file is compiled with its
+//     own flags, so the rest of the binary stays baseline x86-64.
+// Every family reads W once per call, whatever n is.
 #include "kernels/cpu/cpu_tensor.h"
 
 namespace llmrun::cpu {
@@ -17,9 +18,10 @@ namespace llmrun::cpu {
 enum class KernelIsa {
   scalar,  // reference, any CPU
   avx2,    // AVX2 + FMA + F16C (x86-64)
+  avx512,  // AVX-512 F + BW + VL + VBMI, FMA, F16C (x86-64)
 };
 
-// How the AVX2 kernels turn fp8 E4M3 / fp6 E3M2 codes into fp32. Both are exact; `bits`
+// How the SIMD kernels turn fp8 E4M3 / fp6 E3M2 codes into fp32. Both are exact; `bits`
 // moves the code's fields into an fp16 and converts with F16C, `lut` gathers from a
 // 256- / 64-entry fp32 table. `bits` measured faster (bench_linear); `lut` is kept so the
 // comparison can be rerun on another CPU.
@@ -28,7 +30,7 @@ enum class MinifloatDecode { bits, lut };
 const char* kernel_isa_name(KernelIsa isa);
 // Whether this CPU (and this build) can run the kernels of `isa`.
 bool kernel_isa_supported(KernelIsa isa);
-// The fastest supported family: avx2 where available, else scalar.
+// The fastest supported family: avx512, else avx2, else scalar.
 KernelIsa best_kernel_isa();
 
 // The backend's entry: best_kernel_isa(), MinifloatDecode::bits. threads >= 1; small

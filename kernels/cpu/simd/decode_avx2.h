@@ -3,7 +3,7 @@
 // -mavx2 -mfma -mf16c (linear_avx2.cpp).
 //
 // A decoder turns one step of kStep weights (kStepBytes packed bytes, reading no byte
-// outside them) into kStep / 8 vectors of fp32. The vectors hold decode(code) / kUnscale:
+// outside them) into kStep / 8 vectors of fp32 (the interface linear_kernels.h expects). The vectors hold decode(code) / kUnscale:
 // fp8 and fp6 are widened into fp16 with their exponent bias left as is, so the vectors
 // are the codes' values times a power of two that the caller folds back in once per row
 // (exact: a power-of-two multiply of a normal fp32). Every decoder is exact.
@@ -12,6 +12,7 @@
 #include <cstdint>
 
 namespace llmrun::cpu::simd {
+namespace {
 
 struct DecodeF32 {
   static constexpr int kStep = 16, kStepBytes = 64;
@@ -152,4 +153,5 @@ struct DecodeFp6Table {
   }
 };
 
+}  // namespace
 }  // namespace llmrun::cpu::simd

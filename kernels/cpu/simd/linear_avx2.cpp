@@ -1,281 +1,12 @@
-// AVX2 + FMA + F16C linear kernels (see linear_avx2.h for why this file is self-contained).
-//
-// Decode, n <= 8 tokens (GEMV): each thread takes a contiguous range of W rows and streams
-// it once. A group of RB rows is walked in steps of the decoder's kStep weights; each step
-// of each row is dequantized in registers and multiplied into RB x NT accumulators (one per
-// row and token; two per pair when there is only one token, to cover FMA latency). The row
-// scale (and the decoders' power-of-two kUnscale) multiplies the sum once at the end. The
-// last k % kStep weights of a row go through the codec's own decode_row into a zero-padded
-// buffer, so no load reads past a row.
-//
-// Prefill, n > 8 (GEMM): each thread owns tiles of kGemmTileRows rows; for every
-// kGemmTileCols-wide slice of k it decodes the tile's rows once to fp32 (exact code values,
-// zero-padded to a multiple of 8), then a 4-row x 3-token micro-kernel of 12 accumulators
-// runs over every token, adding each slice's dot products into out. out is scaled and
-// biased when the tile is done.
-#include "kernels/cpu/simd/linear_avx2.h"
-
-#include <immintrin.h>
-#include <omp.h>
-
-#include <cstring>
-
+// AVX2 + FMA + F16C instantiation of linear_kernels.h (compiled with -mavx2 -mfma -mf16c).
 #include "kernels/cpu/simd/decode_avx2.h"
+#include "kernels/cpu/simd/linear_kernels.h"
+#include "kernels/cpu/simd/vec_avx2.h"
 
 namespace llmrun::cpu::simd {
-namespace {
 
-inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
-
-inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
-// The four horizontal sums of a0..a3 as one vector {sum a0, sum a1, sum a2, sum a3}.
-inline __m128 hsum4(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
-  __m256 s = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
-  return _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
-}
-
-// ---- decode: GEMV over NT <= 8 tokens ----------------------------------------------------
-
-constexpr int kTailMax = 32;  // >= every decoder's kStep
-
-// Tokens' inputs for one call: row pointers and each row's last k % kStep values,
-// zero-padded to kTailMax.
-struct GemvInputs {
-  const float* rows[kGemvMaxTokens];
-  alignas(32) float tail[kGemvMaxTokens][kTailMax];
-};
-
-// Rows [r0, r0 + RB) for NT tokens. S accumulators per (row, token) pair.
-template <class D, int RB, int NT, int S>
-void gemv_rows(const D& dec, const LinearProblem& p, const GemvInputs& in, int64_t r0) {
-  constexpr int kVecs = D::kStep / 8;
-  __m256 acc[RB][NT][S];
-  for (int r = 0; r < RB; ++r)
-    for (int t = 0; t < NT; ++t)
-      for (int s = 0; s < S; ++s) acc[r][t][s] = _mm256_setzero_ps();
-  const uint8_t* row[RB];
-  for (int r = 0; r < RB; ++r) row[r] = p.w + (r0 + r) * p.row_bytes;
-
-  const int64_t steps = p.k / D::kStep;
-  for (int64_t step = 0; step < steps; ++step) {
-    const int64_t k = step * D::kStep;
-#pragma GCC unroll 4
-    for (int r = 0; r < RB; ++r) {
-      __m256 wv[kVecs];
-      dec(row[r] + step * D::kStepBytes, wv);
-#pragma GCC unroll 4
-      for (int v = 0; v < kVecs; ++v)
-#pragma GCC unroll 8
-        for (int t = 0; t < NT; ++t)
-          acc[r][t][v % S] =
-              _mm256_fmadd_ps(wv[v], _mm256_loadu_ps(in.rows[t] + k + 8 * v), acc[r][t][v % S]);
-    }
-  }
-
-  const int64_t k_tail = steps * D::kStep, n_tail = p.k - k_tail;
-  if (n_tail > 0) {
-    // Block-aligned: kStep is a multiple of every codec's block size.
-    const int64_t byte_off = k_tail / p.codec->block_size * p.codec->block_bytes;
-    for (int r = 0; r < RB; ++r) {
-      alignas(32) float wt[kTailMax] = {};
-      p.codec->decode_row(row[r] + byte_off, 1.0f / D::kUnscale, n_tail, wt);
-      for (int64_t v = 0; v * 8 < n_tail; ++v)
-        for (int t = 0; t < NT; ++t)
-          acc[r][t][0] = _mm256_fmadd_ps(_mm256_load_ps(wt + 8 * v),
-                                         _mm256_load_ps(in.tail[t] + 8 * v), acc[r][t][0]);
-    }
-  }
-
-  for (int r = 0; r < RB; ++r) {
-    const float scale = p.scales[r0 + r] * D::kUnscale;
-    const float b = p.bias ? p.bias[r0 + r] : 0.0f;
-    for (int t = 0; t < NT; ++t) {
-      __m256 a = acc[r][t][0];
-      for (int s = 1; s < S; ++s) a = _mm256_add_ps(a, acc[r][t][s]);
-      const float v = hsum(a) * scale;
-      p.out[t * p.m + r0 + r] = p.bias ? v + b : v;
-    }
-  }
-}
-
-// Row-group height per token count: RB * NT * S accumulators stay within 8..12 registers.
-template <int NT>
-struct GemvShape {
-  static constexpr int kRows = NT <= 3 ? 4 : NT <= 6 ? 2 : 1;
-  static constexpr int kSplit = NT == 1 ? 2 : 1;
-};
-
-template <class D, int NT>
-void gemv(const D& dec, const LinearProblem& p) {
-  constexpr int RB = GemvShape<NT>::kRows, S = GemvShape<NT>::kSplit;
-  GemvInputs in;
-  const int64_t k_tail = p.k / D::kStep * D::kStep;
-  for (int t = 0; t < NT; ++t) {
-    in.rows[t] = p.x + t * p.k;
-    for (int i = 0; i < kTailMax; ++i)
-      in.tail[t][i] = k_tail + i < p.k ? in.rows[t][k_tail + i] : 0.0f;
-  }
-  const int64_t groups = (p.m + RB - 1) / RB;
-#pragma omp parallel for num_threads(p.threads) if (p.parallel) schedule(static)
-  for (int64_t g = 0; g < groups; ++g) {
-    const int64_t r0 = g * RB;
-    if (r0 + RB <= p.m) {
-      gemv_rows<D, RB, NT, S>(dec, p, in, r0);
-    } else {
-      for (int64_t r = r0; r < p.m; ++r) gemv_rows<D, 1, NT, S>(dec, p, in, r);
-    }
-  }
-}
-
-template <class D>
-void gemv_any(const D& dec, const LinearProblem& p) {
-  switch (p.n) {
-    case 1: return gemv<D, 1>(dec, p);
-    case 2: return gemv<D, 2>(dec, p);
-    case 3: return gemv<D, 3>(dec, p);
-    case 4: return gemv<D, 4>(dec, p);
-    case 5: return gemv<D, 5>(dec, p);
-    case 6: return gemv<D, 6>(dec, p);
-    case 7: return gemv<D, 7>(dec, p);
-    case 8: return gemv<D, 8>(dec, p);
-    default: __builtin_trap();  // linear.cpp sends only 1..kGemvMaxTokens here
-  }
-}
-
-// ---- prefill: GEMM -------------------------------------------------------------------------
-
-// out[t * ldo + r] += dot(w[r * ldw ..], x[t * ldx ..]) over len (a multiple of 8) values,
-// for RB rows and NT tokens.
-template <int RB, int NT>
-void micro(const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t len, float* out,
-           int64_t ldo) {
-  __m256 acc[RB][NT];
-  for (int r = 0; r < RB; ++r)
-    for (int t = 0; t < NT; ++t) acc[r][t] = _mm256_setzero_ps();
-  for (int64_t k = 0; k < len; k += 8) {
-    __m256 xv[NT];
-    for (int t = 0; t < NT; ++t) xv[t] = _mm256_loadu_ps(x + t * ldx + k);
-    for (int r = 0; r < RB; ++r) {
-      const __m256 wv = _mm256_loadu_ps(w + r * ldw + k);
-      for (int t = 0; t < NT; ++t) acc[r][t] = _mm256_fmadd_ps(wv, xv[t], acc[r][t]);
-    }
-  }
-  for (int t = 0; t < NT; ++t) {
-    float* o = out + t * ldo;
-    if constexpr (RB == 4) {
-      _mm_storeu_ps(o, _mm_add_ps(_mm_loadu_ps(o), hsum4(acc[0][t], acc[1][t], acc[2][t], acc[3][t])));
-    } else {
-      for (int r = 0; r < RB; ++r) o[r] += hsum(acc[r][t]);
-    }
-  }
-}
-
-template <int RB>
-void micro_tokens(int nt, const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t len,
-                  float* out, int64_t ldo) {
-  if (nt == 3) return micro<RB, 3>(w, ldw, x, ldx, len, out, ldo);
-  if (nt == 2) return micro<RB, 2>(w, ldw, x, ldx, len, out, ldo);
-  return micro<RB, 1>(w, ldw, x, ldx, len, out, ldo);
-}
-
-void micro_any(int rb, int nt, const float* w, int64_t ldw, const float* x, int64_t ldx,
-               int64_t len, float* out, int64_t ldo) {
-  switch (rb) {
-    case 4: return micro_tokens<4>(nt, w, ldw, x, ldx, len, out, ldo);
-    case 3: return micro_tokens<3>(nt, w, ldw, x, ldx, len, out, ldo);
-    case 2: return micro_tokens<2>(nt, w, ldw, x, ldx, len, out, ldo);
-    default: return micro_tokens<1>(nt, w, ldw, x, ldx, len, out, ldo);
-  }
-}
-
-// Row `row` of W, values [k0, k0 + len) -> dst[round_up(len, 8)] fp32 (exact code values,
-// scale not applied, zeros past len). k0 is a multiple of kStep.
-template <class D>
-void decode_span(const D& dec, const LinearProblem& p, const uint8_t* row, int64_t k0, int64_t len,
-                 float* dst) {
-  constexpr int kVecs = D::kStep / 8;
-  const __m256 unscale = _mm256_set1_ps(D::kUnscale);
-  int64_t i = 0;
-  for (; i + D::kStep <= len; i += D::kStep) {
-    __m256 wv[kVecs];
-    dec(row + (k0 + i) / D::kStep * D::kStepBytes, wv);
-    for (int v = 0; v < kVecs; ++v) {
-      if constexpr (D::kUnscale != 1.0f) wv[v] = _mm256_mul_ps(wv[v], unscale);
-      _mm256_storeu_ps(dst + i + 8 * v, wv[v]);
-    }
-  }
-  if (i < len) {
-    const int64_t k = k0 + i;
-    p.codec->decode_row(row + k / p.codec->block_size * p.codec->block_bytes, 1.0f, len - i, dst + i);
-  }
-  for (int64_t j = len; j < round_up(len, 8); ++j) dst[j] = 0.0f;
-}
-
-template <class D>
-void gemm(const D& dec, const LinearProblem& p) {
-  constexpr int64_t kTR = kGemmTileRows, kTC = kGemmTileCols;
-  static_assert(kTC % D::kStep == 0, "slices start on a decoder step");
-  // x with rows padded to a multiple of 8 (zeros), so the micro-kernel reads whole vectors.
-  const float* x = p.x;
-  int64_t ldx = p.k;
-  float* tiles = p.scratch;
-  if (p.k % 8) {
-    float* xp = p.scratch + int64_t(p.threads) * kTR * kTC;
-    ldx = round_up(p.k, 8);
-    for (int64_t t = 0; t < p.n; ++t) {
-      std::memcpy(xp + t * ldx, p.x + t * p.k, size_t(p.k) * sizeof(float));
-      std::memset(xp + t * ldx + p.k, 0, size_t(ldx - p.k) * sizeof(float));
-    }
-    x = xp;
-  }
-  const int64_t n_tiles = (p.m + kTR - 1) / kTR;
-#pragma omp parallel num_threads(p.threads) if (p.parallel)
-  {
-    float* tile = tiles + int64_t(omp_get_thread_num()) * kTR * kTC;  // [kTR, kTC] fp32
-#pragma omp for schedule(static)
-    for (int64_t ti = 0; ti < n_tiles; ++ti) {
-      const int64_t r0 = ti * kTR, rows = min_i64(kTR, p.m - r0);
-      for (int64_t t = 0; t < p.n; ++t)
-        std::memset(p.out + t * p.m + r0, 0, size_t(rows) * sizeof(float));
-      for (int64_t k0 = 0; k0 < p.k; k0 += kTC) {
-        const int64_t len = min_i64(kTC, p.k - k0), len8 = round_up(len, 8);
-        for (int64_t r = 0; r < rows; ++r)
-          decode_span(dec, p, p.w + (r0 + r) * p.row_bytes, k0, len, tile + r * kTC);
-        for (int64_t t0 = 0; t0 < p.n; t0 += 3) {
-          const int nt = int(min_i64(3, p.n - t0));
-          for (int64_t rr = 0; rr < rows; rr += 4)
-            micro_any(int(min_i64(4, rows - rr)), nt, tile + rr * kTC, kTC, x + t0 * ldx + k0, ldx,
-                      len8, p.out + t0 * p.m + r0 + rr, p.m);
-        }
-      }
-      for (int64_t t = 0; t < p.n; ++t) {
-        float* o = p.out + t * p.m + r0;
-        for (int64_t r = 0; r < rows; ++r) {
-          const float v = o[r] * p.scales[r0 + r];
-          o[r] = p.bias ? v + p.bias[r0 + r] : v;
-        }
-      }
-    }
-  }
-}
-
-template <class D>
-void run(const D& dec, const LinearProblem& p) {
-  if (p.n <= kGemvMaxTokens)
-    gemv_any(dec, p);
-  else
-    gemm(dec, p);
-}
-
-}  // namespace
-
-bool linear_avx2_handles(WeightFormat format) {
+// Both ISA files decode the same formats (no default: a new enum value warns here).
+bool simd_handles(WeightFormat format) {
   switch (format) {
     case WeightFormat::f32:
     case WeightFormat::f16:
@@ -289,22 +20,22 @@ bool linear_avx2_handles(WeightFormat format) {
 
 void linear_avx2(const LinearProblem& p) {
   switch (p.codec->format) {
-    case WeightFormat::f32: return run(DecodeF32{}, p);
-    case WeightFormat::f16: return run(DecodeF16{}, p);
-    case WeightFormat::bf16: return run(DecodeBF16{}, p);
-    case WeightFormat::int8: return run(DecodeInt8{}, p);
+    case WeightFormat::f32: return run<VecAvx2>(DecodeF32{}, p);
+    case WeightFormat::f16: return run<VecAvx2>(DecodeF16{}, p);
+    case WeightFormat::bf16: return run<VecAvx2>(DecodeBF16{}, p);
+    case WeightFormat::int8: return run<VecAvx2>(DecodeInt8{}, p);
     case WeightFormat::fp8_e4m3:
-      if (p.lut_decode) return run(DecodeFp8Table{p.fp8_table}, p);
-      return run(DecodeFp8Bits{}, p);
+      if (p.lut_decode) return run<VecAvx2>(DecodeFp8Table{p.fp8_table}, p);
+      return run<VecAvx2>(DecodeFp8Bits{}, p);
     case WeightFormat::fp6_e3m2:
       if (p.lut_decode) {
         DecodeFp6Table dec;
         dec.table = p.fp6_table;
-        return run(dec, p);
+        return run<VecAvx2>(dec, p);
       }
-      return run(DecodeFp6Bits{}, p);
+      return run<VecAvx2>(DecodeFp6Bits{}, p);
   }
-  __builtin_trap();  // linear.cpp checks linear_avx2_handles() first
+  __builtin_trap();  // linear.cpp checks simd_handles() first
 }
 
 }  // namespace llmrun::cpu::simd

@@ -1,11 +1,13 @@
 #pragma once
-// The AVX2 + FMA + F16C linear kernels (linear_avx2.cpp, compiled with -mavx2 -mfma -mf16c).
+// The SIMD linear kernels (linear_kernels.h), one instantiation per ISA:
+//   linear_avx2.cpp    compiled with -mavx2 -mfma -mf16c
+//   linear_avx512.cpp  compiled with -mavx512f -mavx512bw -mavx512vl -mavx512vbmi -mfma -mf16c
 // Reached only through kernels/cpu/linear.cpp after a CPU feature check.
 //
 // The problem arrives as raw pointers, and scratch memory and decode tables are made by
-// the caller: the AVX2 file instantiates no standard-library template and no inline
-// function shared with baseline files, so the linker can never pick an AVX2-compiled copy
-// of a function that baseline code also calls.
+// the caller: the SIMD files instantiate no standard-library template and share no inline
+// function containing floating-point code with baseline files, so the linker can never
+// pick an AVX-compiled copy of a function that baseline code also calls.
 #include <cstdint>
 
 #include "kernels/quant/weight_format.h"
@@ -16,6 +18,9 @@ namespace llmrun::cpu::simd {
 // fp32 buffer (32 KiB: stays in L1 while every token passes over it).
 constexpr int64_t kGemmTileRows = 16;
 constexpr int64_t kGemmTileCols = 512;
+// Prefill rows of x and of the W tile are zero-padded to a multiple of this (the widest
+// vector), so the micro-kernel reads whole vectors only.
+constexpr int64_t kGemmPad = 16;
 // Up to this many tokens run the decode (GEMV) kernels, which read W once for all of them.
 constexpr int64_t kGemvMaxTokens = 8;
 
@@ -33,22 +38,23 @@ struct LinearProblem {
   bool lut_decode = false;       // fp8/fp6 through the tables below instead of bit moves
   const float* fp8_table = nullptr;  // [256] fp8 E4M3 code -> fp32 (unscaled)
   const float* fp6_table = nullptr;  // [64] fp6 E3M2 code -> fp32 (unscaled)
-  float* scratch = nullptr;      // [linear_avx2_scratch_floats(...)] fp32, uninitialized
+  float* scratch = nullptr;      // [simd_scratch_floats(...)] fp32, uninitialized
 };
 
-inline int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
+constexpr int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
 
 // Scratch the kernels need: per-thread W tiles, and a zero-padded copy of x when k is not
-// a multiple of 8 (prefill only; decode needs none).
-inline int64_t linear_avx2_scratch_floats(int64_t n, int64_t k, int threads) {
+// a multiple of kGemmPad (prefill only; decode needs none).
+constexpr int64_t simd_scratch_floats(int64_t n, int64_t k, int threads) {
   if (n <= kGemvMaxTokens) return 0;
-  int64_t tiles = int64_t(threads) * kGemmTileRows * kGemmTileCols;
-  return tiles + (k % 8 ? n * round_up(k, 8) : 0);
+  return int64_t(threads) * kGemmTileRows * kGemmTileCols + (k % kGemmPad ? n * round_up(k, kGemmPad) : 0);
 }
 
-// Whether linear_avx2 has a decoder for `format` (a new format starts without one).
-bool linear_avx2_handles(WeightFormat format);
-// Requires linear_avx2_handles(p.codec->format) and 1 <= p.n.
+// Whether the SIMD kernels have a decoder for `format` (a new format starts without one
+// and runs the scalar reference until it gets one).
+bool simd_handles(WeightFormat format);
+// Both require simd_handles(p.codec->format) and 1 <= p.n.
 void linear_avx2(const LinearProblem& p);
+void linear_avx512(const LinearProblem& p);
 
 }  // namespace llmrun::cpu::simd

@@ -1,0 +1,273 @@
+#pragma once
+// The linear kernels, written once against a vector layer (vec_avx2.h: 8 lanes,
+// vec_avx512.h: 16 lanes) and a decoder (decode_avx2.h, decode_avx512.h). Included only by
+// the per-ISA files (linear_avx2.cpp, linear_avx512.cpp), each compiled with its own flags;
+// everything here has internal linkage, so the two instantiations never meet at link time.
+//
+// Decode, n <= 8 tokens (GEMV): each thread takes a contiguous range of W rows and streams
+// it once. A group of RB rows is walked in steps of the decoder's kStep weights; each step
+// of each row is dequantized in registers and multiplied into RB x NT accumulators (one per
+// row and token; two when there is a single token, to cover FMA latency). The row scale
+// (and the decoders' power-of-two kUnscale) multiplies each sum once at the end. The last
+// k % kStep weights of a row go through the codec's own decode_row into a zero-padded
+// buffer, so no load reads past a row.
+//
+// Prefill, n > 8 (GEMM): each thread owns tiles of kGemmTileRows rows; for every
+// kGemmTileCols-wide slice of k it decodes the tile's rows once to fp32 (exact code values,
+// zero-padded to whole vectors), then a 4-row x 3-token micro-kernel of 12 accumulators
+// runs over every token, adding each slice's dot products into out. out is scaled and
+// biased when the tile is done.
+#include <omp.h>
+
+#include <cstring>
+
+#include "kernels/cpu/simd/linear_simd.h"
+
+namespace llmrun::cpu::simd {
+namespace {
+
+inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+// ---- decode: GEMV over NT <= 8 tokens ----------------------------------------------------
+
+constexpr int kTailMax = 32;  // >= every decoder's kStep, a multiple of every vector width
+// Software prefetch distance of the decode kernels in bytes (tuned with bench_linear: rows
+// of 1-2 KiB end before the hardware prefetcher has ramped up on them).
+constexpr int64_t kPrefetchAhead = 8192;
+
+// Tokens' inputs for one call: row pointers and each row's last k % kStep values,
+// zero-padded to kTailMax.
+struct GemvInputs {
+  const float* rows[kGemvMaxTokens];
+  alignas(64) float tail[kGemvMaxTokens][kTailMax];
+};
+
+// Rows [r0, r0 + RB) for NT tokens. S accumulators per (row, token) pair.
+template <class Vec, class D, int RB, int NT, int S>
+void gemv_rows(const D& dec, const LinearProblem& p, const GemvInputs& in, int64_t r0) {
+  using V = typename Vec::V;
+  constexpr int kVecs = D::kStep / Vec::kLanes;
+  static_assert(kVecs * Vec::kLanes == D::kStep && D::kStep <= kTailMax, "decoder step");
+  V acc[RB][NT][S];
+  for (int r = 0; r < RB; ++r)
+    for (int t = 0; t < NT; ++t)
+      for (int s = 0; s < S; ++s) acc[r][t][s] = Vec::zero();
+  const uint8_t* row[RB];
+  for (int r = 0; r < RB; ++r) row[r] = p.w + (r0 + r) * p.row_bytes;
+
+  // The group's RB rows are one contiguous block and the thread's next group follows it:
+  // prefetch linearly, kPrefetchAhead bytes ahead of where reading stands.
+  constexpr int64_t kBlockStep = RB * D::kStepBytes;
+  const uint8_t* ahead = row[0] + kPrefetchAhead;
+
+  const int64_t steps = p.k / D::kStep;
+  for (int64_t step = 0; step < steps; ++step) {
+    const int64_t k = step * D::kStep;
+    for (int64_t b = 0; b < kBlockStep; b += 64) Vec::prefetch(ahead + step * kBlockStep + b);
+#pragma GCC unroll 4
+    for (int r = 0; r < RB; ++r) {
+      V wv[kVecs];
+      dec(row[r] + step * D::kStepBytes, wv);
+#pragma GCC unroll 4
+      for (int v = 0; v < kVecs; ++v)
+#pragma GCC unroll 8
+        for (int t = 0; t < NT; ++t)
+          acc[r][t][v % S] = Vec::fma(wv[v], Vec::load(in.rows[t] + k + Vec::kLanes * v), acc[r][t][v % S]);
+    }
+  }
+
+  const int64_t k_tail = steps * D::kStep, n_tail = p.k - k_tail;
+  if (n_tail > 0) {
+    // Block-aligned: kStep is a multiple of every codec's block size.
+    const int64_t byte_off = k_tail / p.codec->block_size * p.codec->block_bytes;
+    for (int r = 0; r < RB; ++r) {
+      alignas(64) float wt[kTailMax] = {};
+      p.codec->decode_row(row[r] + byte_off, 1.0f / D::kUnscale, n_tail, wt);
+      for (int64_t v = 0; v * Vec::kLanes < n_tail; ++v)
+        for (int t = 0; t < NT; ++t)
+          acc[r][t][0] = Vec::fma(Vec::load(wt + Vec::kLanes * v), Vec::load(in.tail[t] + Vec::kLanes * v),
+                                  acc[r][t][0]);
+    }
+  }
+
+  for (int r = 0; r < RB; ++r) {
+    const float scale = p.scales[r0 + r] * D::kUnscale;
+    for (int t = 0; t < NT; ++t) {
+      V a = acc[r][t][0];
+      for (int s = 1; s < S; ++s) a = Vec::add(a, acc[r][t][s]);
+      const float v = Vec::hsum(a) * scale;
+      p.out[t * p.m + r0 + r] = p.bias ? v + p.bias[r0 + r] : v;
+    }
+  }
+}
+
+// Row-group height per token count: RB * NT * S accumulators stay within 8..12 registers.
+template <int NT>
+struct GemvShape {
+  static constexpr int kRows = NT <= 3 ? 4 : NT <= 6 ? 2 : 1;
+  static constexpr int kSplit = NT == 1 ? 2 : 1;
+};
+
+template <class Vec, class D, int NT>
+void gemv(const D& dec, const LinearProblem& p) {
+  constexpr int RB = GemvShape<NT>::kRows, S = GemvShape<NT>::kSplit;
+  GemvInputs in;
+  const int64_t k_tail = p.k / D::kStep * D::kStep;
+  for (int t = 0; t < NT; ++t) {
+    in.rows[t] = p.x + t * p.k;
+    for (int i = 0; i < kTailMax; ++i) in.tail[t][i] = k_tail + i < p.k ? in.rows[t][k_tail + i] : 0.0f;
+  }
+  const int64_t groups = (p.m + RB - 1) / RB;
+#pragma omp parallel for num_threads(p.threads) if (p.parallel) schedule(static)
+  for (int64_t g = 0; g < groups; ++g) {
+    const int64_t r0 = g * RB;
+    if (r0 + RB <= p.m) {
+      gemv_rows<Vec, D, RB, NT, S>(dec, p, in, r0);
+    } else {
+      for (int64_t r = r0; r < p.m; ++r) gemv_rows<Vec, D, 1, NT, S>(dec, p, in, r);
+    }
+  }
+}
+
+template <class Vec, class D>
+void gemv_any(const D& dec, const LinearProblem& p) {
+  switch (p.n) {
+    case 1: return gemv<Vec, D, 1>(dec, p);
+    case 2: return gemv<Vec, D, 2>(dec, p);
+    case 3: return gemv<Vec, D, 3>(dec, p);
+    case 4: return gemv<Vec, D, 4>(dec, p);
+    case 5: return gemv<Vec, D, 5>(dec, p);
+    case 6: return gemv<Vec, D, 6>(dec, p);
+    case 7: return gemv<Vec, D, 7>(dec, p);
+    case 8: return gemv<Vec, D, 8>(dec, p);
+    default: __builtin_trap();  // linear.cpp sends only 1..kGemvMaxTokens here
+  }
+}
+
+// ---- prefill: GEMM -------------------------------------------------------------------------
+
+// out[t * ldo + r] += dot(w[r * ldw ..], x[t * ldx ..]) over len (whole vectors) values,
+// for RB rows and NT tokens.
+template <class Vec, int RB, int NT>
+void micro(const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t len, float* out, int64_t ldo) {
+  using V = typename Vec::V;
+  V acc[RB][NT];
+  for (int r = 0; r < RB; ++r)
+    for (int t = 0; t < NT; ++t) acc[r][t] = Vec::zero();
+  for (int64_t k = 0; k < len; k += Vec::kLanes) {
+    V xv[NT];
+    for (int t = 0; t < NT; ++t) xv[t] = Vec::load(x + t * ldx + k);
+    for (int r = 0; r < RB; ++r) {
+      const V wv = Vec::load(w + r * ldw + k);
+      for (int t = 0; t < NT; ++t) acc[r][t] = Vec::fma(wv, xv[t], acc[r][t]);
+    }
+  }
+  for (int t = 0; t < NT; ++t) {
+    float* o = out + t * ldo;
+    if constexpr (RB == 4) {
+      Vec::add_hsum4(o, acc[0][t], acc[1][t], acc[2][t], acc[3][t]);
+    } else {
+      for (int r = 0; r < RB; ++r) o[r] += Vec::hsum(acc[r][t]);
+    }
+  }
+}
+
+template <class Vec, int RB>
+void micro_tokens(int nt, const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t len, float* out,
+                  int64_t ldo) {
+  if (nt == 3) return micro<Vec, RB, 3>(w, ldw, x, ldx, len, out, ldo);
+  if (nt == 2) return micro<Vec, RB, 2>(w, ldw, x, ldx, len, out, ldo);
+  return micro<Vec, RB, 1>(w, ldw, x, ldx, len, out, ldo);
+}
+
+template <class Vec>
+void micro_any(int rb, int nt, const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t len,
+               float* out, int64_t ldo) {
+  switch (rb) {
+    case 4: return micro_tokens<Vec, 4>(nt, w, ldw, x, ldx, len, out, ldo);
+    case 3: return micro_tokens<Vec, 3>(nt, w, ldw, x, ldx, len, out, ldo);
+    case 2: return micro_tokens<Vec, 2>(nt, w, ldw, x, ldx, len, out, ldo);
+    default: return micro_tokens<Vec, 1>(nt, w, ldw, x, ldx, len, out, ldo);
+  }
+}
+
+// Row `row` of W, values [k0, k0 + len) -> dst[round_up(len, kGemmPad)] fp32 (exact code
+// values, scale not applied, zeros past len). k0 is a multiple of kStep.
+template <class Vec, class D>
+void decode_span(const D& dec, const LinearProblem& p, const uint8_t* row, int64_t k0, int64_t len, float* dst) {
+  using V = typename Vec::V;
+  constexpr int kVecs = D::kStep / Vec::kLanes;
+  const V unscale = Vec::set1(D::kUnscale);
+  int64_t i = 0;
+  for (; i + D::kStep <= len; i += D::kStep) {
+    V wv[kVecs];
+    dec(row + (k0 + i) / D::kStep * D::kStepBytes, wv);
+    for (int v = 0; v < kVecs; ++v) {
+      if constexpr (D::kUnscale != 1.0f) wv[v] = Vec::mul(wv[v], unscale);
+      Vec::store(dst + i + Vec::kLanes * v, wv[v]);
+    }
+  }
+  if (i < len) {
+    const int64_t k = k0 + i;
+    p.codec->decode_row(row + k / p.codec->block_size * p.codec->block_bytes, 1.0f, len - i, dst + i);
+  }
+  for (int64_t j = len; j < round_up(len, kGemmPad); ++j) dst[j] = 0.0f;
+}
+
+template <class Vec, class D>
+void gemm(const D& dec, const LinearProblem& p) {
+  constexpr int64_t kTR = kGemmTileRows, kTC = kGemmTileCols;
+  static_assert(kTC % D::kStep == 0 && kGemmPad % Vec::kLanes == 0, "tiles hold whole steps and vectors");
+  // x with rows padded to whole vectors (zeros), so the micro-kernel reads only whole vectors.
+  const float* x = p.x;
+  int64_t ldx = p.k;
+  float* tiles = p.scratch;
+  if (p.k % kGemmPad) {
+    float* xp = p.scratch + int64_t(p.threads) * kTR * kTC;
+    ldx = round_up(p.k, kGemmPad);
+    for (int64_t t = 0; t < p.n; ++t) {
+      std::memcpy(xp + t * ldx, p.x + t * p.k, size_t(p.k) * sizeof(float));
+      std::memset(xp + t * ldx + p.k, 0, size_t(ldx - p.k) * sizeof(float));
+    }
+    x = xp;
+  }
+  const int64_t n_tiles = (p.m + kTR - 1) / kTR;
+#pragma omp parallel num_threads(p.threads) if (p.parallel)
+  {
+    float* tile = tiles + int64_t(omp_get_thread_num()) * kTR * kTC;  // [kTR, kTC] fp32
+#pragma omp for schedule(static)
+    for (int64_t ti = 0; ti < n_tiles; ++ti) {
+      const int64_t r0 = ti * kTR, rows = min_i64(kTR, p.m - r0);
+      for (int64_t t = 0; t < p.n; ++t) std::memset(p.out + t * p.m + r0, 0, size_t(rows) * sizeof(float));
+      for (int64_t k0 = 0; k0 < p.k; k0 += kTC) {
+        const int64_t len = min_i64(kTC, p.k - k0), len_padded = round_up(len, kGemmPad);
+        for (int64_t r = 0; r < rows; ++r)
+          decode_span<Vec>(dec, p, p.w + (r0 + r) * p.row_bytes, k0, len, tile + r * kTC);
+        for (int64_t t0 = 0; t0 < p.n; t0 += 3) {
+          const int nt = int(min_i64(3, p.n - t0));
+          for (int64_t rr = 0; rr < rows; rr += 4)
+            micro_any<Vec>(int(min_i64(4, rows - rr)), nt, tile + rr * kTC, kTC, x + t0 * ldx + k0, ldx,
+                           len_padded, p.out + t0 * p.m + r0 + rr, p.m);
+        }
+      }
+      for (int64_t t = 0; t < p.n; ++t) {
+        float* o = p.out + t * p.m + r0;
+        for (int64_t r = 0; r < rows; ++r) {
+          const float v = o[r] * p.scales[r0 + r];
+          o[r] = p.bias ? v + p.bias[r0 + r] : v;
+        }
+      }
+    }
+  }
+}
+
+template <class Vec, class D>
+void run(const D& dec, const LinearProblem& p) {
+  if (p.n <= kGemvMaxTokens)
+    gemv_any<Vec>(dec, p);
+  else
+    gemm<Vec>(dec, p);
+}
+
+}  // namespace
+}  // namespace llmrun::cpu::simd

@@ -1,0 +1,35 @@
+#pragma once
+// The 8 x fp32 vector layer the shared kernels (linear_kernels.h) are written against;
+// include only from files compiled with -mavx2 -mfma -mf16c.
+#include <immintrin.h>
+
+namespace llmrun::cpu::simd {
+namespace {
+
+struct VecAvx2 {
+  using V = __m256;
+  static constexpr int kLanes = 8;
+  static V zero() { return _mm256_setzero_ps(); }
+  static V set1(float f) { return _mm256_set1_ps(f); }
+  static V load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static void prefetch(const void* p) { _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0); }
+  static float hsum(V v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+  }
+  // o[0..4) += the horizontal sums of a0..a3.
+  static void add_hsum4(float* o, V a0, V a1, V a2, V a3) {
+    __m256 s = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+    __m128 r = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+    _mm_storeu_ps(o, _mm_add_ps(_mm_loadu_ps(o), r));
+  }
+};
+
+}  // namespace
+}  // namespace llmrun::cpu::simd
