@@ -29,7 +29,7 @@ struct Loaded {
 Loaded load(const std::string& dir) {
   Loaded l;
   l.backend = make_backend({"cpu", 2});
-  l.model = load_model(dir, *l.backend, LoadOptions{"auto", [](const std::string&) {}});
+  l.model = load_model(dir, *l.backend, LoadOptions{"auto", {}, [](const std::string&) {}});
   return l;
 }
 

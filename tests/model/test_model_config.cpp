@@ -161,7 +161,7 @@ class BrokenCheckpoint : public ::testing::Test {
   }
   std::string load_error() {
     auto backend = make_backend({"cpu", 1});
-    return error_of([&] { load_model(dir_.string(), *backend, LoadOptions{"auto", [](const std::string&) {}}); });
+    return error_of([&] { load_model(dir_.string(), *backend, LoadOptions{"auto", {}, [](const std::string&) {}}); });
   }
   fs::path dir_;
 };
@@ -208,7 +208,7 @@ TEST_F(BrokenCheckpoint, UnusedTensorIsReported) {
   write_model({{"model.layers.0.extra.weight", {2}}});
   auto backend = make_backend({"cpu", 1});
   std::vector<std::string> log;
-  load_model(dir_.string(), *backend, LoadOptions{"auto", [&](const std::string& l) { log.push_back(l); }});
+  load_model(dir_.string(), *backend, LoadOptions{"auto", {}, [&](const std::string& l) { log.push_back(l); }});
   ASSERT_EQ(log.size(), 1u);
   EXPECT_NE(log[0].find("model.layers.0.extra.weight is not used"), std::string::npos) << log[0];
 }
