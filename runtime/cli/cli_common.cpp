@@ -2,7 +2,9 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "loaders/model_resolver.h"
 #include "runtime/error.h"
@@ -26,6 +28,18 @@ std::vector<int32_t> parse_id_list(const std::string& text, const std::string& f
     start = end + 1;
   }
   return ids;
+}
+
+std::string read_input_file(const std::string& path, const std::string& flag) {
+  std::ostringstream s;
+  if (path == "-") {
+    s << std::cin.rdbuf();
+    return s.str();
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(flag, " ", path, ": cannot open");
+  s << in.rdbuf();
+  return s.str();
 }
 
 void as_usage_error(const std::function<void()>& check) {

@@ -24,6 +24,9 @@ void as_usage_error(const std::function<void()>& check);
 // "1,2,3" -> {1,2,3}; throws UsageError naming the flag on anything else.
 std::vector<int32_t> parse_id_list(const std::string& text, const std::string& flag);
 
+// Reads a whole file ("-" = stdin); errors name the flag and path.
+std::string read_input_file(const std::string& path, const std::string& flag);
+
 // --model as a folder, alias or repo id (see loaders/model_resolver.h), from the environment.
 std::string resolve_model_dir(const std::string& model);
 

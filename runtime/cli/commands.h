@@ -24,7 +24,4 @@ struct TokenizeOptions {
 int run_tokenize(const TokenizeOptions& options);
 int run_detokenize(const TokenizeOptions& options);
 
-// Reads a whole file ("-" = stdin); errors name the flag and path.
-std::string read_input_file(const std::string& path, const std::string& flag);
-
 }  // namespace llmrun::cli

@@ -15,18 +15,6 @@
 
 namespace llmrun::cli {
 
-std::string read_input_file(const std::string& path, const std::string& flag) {
-  std::ostringstream s;
-  if (path == "-") {
-    s << std::cin.rdbuf();
-    return s.str();
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(flag, " ", path, ": cannot open");
-  s << in.rdbuf();
-  return s.str();
-}
-
 namespace {
 
 void print_stats(const LoadedRun& run, const GenerationStats& s, const char* reason) {
