@@ -1,7 +1,7 @@
 #pragma once
 // In-register weight decoders for the AVX-512 kernels (F + BW + VL + VBMI); include only
-// from linear_avx512.cpp. Same contract and the same bit moves as decode_avx2.h (read the
-// derivations there), 16 lanes at a time: kStep weights from kStepBytes bytes (no byte
+// from linear_avx512.cpp. Same contract as decode_avx2.h and, except for fp6, the same bit
+// moves (derivations there), 16 lanes at a time: kStep weights from kStepBytes bytes (no byte
 // outside them is read) into kStep / 16 vectors of decode(code) / kUnscale.
 #include <immintrin.h>
 
@@ -72,10 +72,10 @@ struct Decode512Fp8Table {
   }
 };
 
-// fp6 unpacking: 32 codes from 24 bytes into 16-bit lanes, code in bits 15..10. A masked
-// load reads exactly the 24 bytes; one full-width byte permute (VBMI) puts each code's byte
-// pair in its lane, and a per-lane variable shift lifts code j of a block (at bit 0, 6, 4,
-// 2 of its pair) to bit 10.
+// fp6 unpacking for the table-gather variant: 32 codes from 24 bytes into 16-bit lanes,
+// code in bits 15..10. A masked load reads exactly the 24 bytes; one full-width byte
+// permute (VBMI) puts each code's byte pair in its lane, and a per-lane variable shift
+// lifts code j of a block (at bit 0, 6, 4, 2 of its pair) to bit 10.
 struct Fp6Unpack512 {
   static __m512i pairs() {
     alignas(64) int8_t idx[64];
@@ -96,18 +96,6 @@ struct Fp6Unpack512 {
   }
 };
 
-// E3M2 -> fp16 by moving fields (decode_avx2.h, DecodeFp6Bits).
-struct Decode512Fp6Bits {
-  static constexpr int kStep = 32, kStepBytes = 24;
-  static constexpr float kUnscale = 4096.0f;
-  Fp6Unpack512 unpack;
-  void operator()(const uint8_t* p, __m512* v) const {
-    __m512i f16 = _mm512_and_si512(_mm512_srai_epi16(unpack(p), 2), _mm512_set1_epi16(int16_t(0x9f00)));
-    v[0] = _mm512_cvtph_ps(_mm512_castsi512_si256(f16));
-    v[1] = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(f16, 1));
-  }
-};
-
 struct Decode512Fp6Table {
   static constexpr int kStep = 32, kStepBytes = 24;
   static constexpr float kUnscale = 1.0f;
@@ -120,5 +108,46 @@ struct Decode512Fp6Table {
   }
 };
 
+
+// fp6 E3M2 straight to fp16 values with byte lookups (VBMI), 32 codes per step. Measured
+// (bench_linear, gemv_warm, Zen 5): 7% faster than the AVX2 file's shift-and-mask decode
+// done 32 lanes wide, and 10x faster than gathering fp32 from a table.
+//   1. a byte permute puts block q's 3 bytes at the bottom of qword q (8 blocks = 32 codes);
+//   2. a multishift copies the 8 bits from bit 0, 6, 12, 18 of each qword (code j of the
+//      block in the low 6 bits, neighbours' bits above) into bytes 1, 3, 5, 7;
+//   3. a byte permute with those bytes as indexes (only their low 6 bits are read) looks
+//      each code up in a 64-entry table of fp16 high bytes, zeroing the even bytes.
+// Every E3M2 value is an fp16 whose low byte is zero (2 mantissa bits, exponents -4..4),
+// so the lanes hold the exact values.
+struct Decode512Fp6Lookup {
+  static constexpr int kStep = 32, kStepBytes = 24;
+  static constexpr float kUnscale = 1.0f;
+  static __m512i block_bytes() {
+    alignas(64) int8_t idx[64];
+    for (int b = 0; b < 64; ++b) idx[b] = int8_t(3 * (b / 8) + (b % 8 < 3 ? b % 8 : 0));
+    return _mm512_load_si512(idx);
+  }
+  // fp16 high byte of each E3M2 code: normal 2^(e-3) 1.mm -> exponent e + 12; subnormal
+  // m 2^-4 -> 2^-4, 2^-3, 1.5 2^-3.
+  static __m512i f16_high_bytes() {
+    alignas(64) uint8_t t[64];
+    static constexpr uint8_t kSub[4] = {0, 11 << 2, 12 << 2, (12 << 2) | 2};
+    for (int c = 0; c < 64; ++c) {
+      const int s = c >> 5, e = (c >> 2) & 7, m = c & 3;
+      t[c] = uint8_t((s << 7) | (e ? ((e + 12) << 2) | m : kSub[m]));
+    }
+    return _mm512_load_si512(t);
+  }
+  __m512i gather = block_bytes();
+  __m512i fields = _mm512_set1_epi64(int64_t(0x1200'0c00'0600'0000ull));
+  __m512i table = f16_high_bytes();
+  void operator()(const uint8_t* p, __m512* v) const {
+    __m512i bytes = _mm512_castsi256_si512(_mm256_maskz_loadu_epi8(0x00ffffffu, p));
+    __m512i codes = _mm512_multishift_epi64_epi8(fields, _mm512_permutexvar_epi8(gather, bytes));
+    __m512i f16 = _mm512_maskz_permutexvar_epi8(0xaaaaaaaaaaaaaaaaull, codes, table);
+    v[0] = _mm512_cvtph_ps(_mm512_castsi512_si256(f16));
+    v[1] = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(f16, 1));
+  }
+};
 }  // namespace
 }  // namespace llmrun::cpu::simd

@@ -14,8 +14,8 @@
 //
 // Prefill, n > 8 (GEMM): each thread owns tiles of kGemmTileRows rows; for every
 // kGemmTileCols-wide slice of k it decodes the tile's rows once to fp32 (exact code values,
-// zero-padded to whole vectors), then a 4-row x 3-token micro-kernel of 12 accumulators
-// runs over every token, adding each slice's dot products into out. out is scaled and
+// zero-padded to whole vectors), then a 4-row x kGemmTokens micro-kernel (12 accumulators
+// of 16 AVX2 registers, 24 of 32 AVX-512 registers) runs over every token, adding each slice's dot products into out. out is scaled and
 // biased when the tile is done.
 #include <omp.h>
 
@@ -175,9 +175,16 @@ void micro(const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t len
 template <class Vec, int RB>
 void micro_tokens(int nt, const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t len, float* out,
                   int64_t ldo) {
-  if (nt == 3) return micro<Vec, RB, 3>(w, ldw, x, ldx, len, out, ldo);
-  if (nt == 2) return micro<Vec, RB, 2>(w, ldw, x, ldx, len, out, ldo);
-  return micro<Vec, RB, 1>(w, ldw, x, ldx, len, out, ldo);
+  static_assert(Vec::kGemmTokens <= 6, "micro_tokens dispatches up to 6 tokens");
+  switch (nt) {
+    case 6: if constexpr (Vec::kGemmTokens >= 6) return micro<Vec, RB, 6>(w, ldw, x, ldx, len, out, ldo); break;
+    case 5: if constexpr (Vec::kGemmTokens >= 5) return micro<Vec, RB, 5>(w, ldw, x, ldx, len, out, ldo); break;
+    case 4: if constexpr (Vec::kGemmTokens >= 4) return micro<Vec, RB, 4>(w, ldw, x, ldx, len, out, ldo); break;
+    case 3: return micro<Vec, RB, 3>(w, ldw, x, ldx, len, out, ldo);
+    case 2: return micro<Vec, RB, 2>(w, ldw, x, ldx, len, out, ldo);
+    default: return micro<Vec, RB, 1>(w, ldw, x, ldx, len, out, ldo);
+  }
+  __builtin_trap();  // nt > Vec::kGemmTokens never comes here
 }
 
 template <class Vec>
@@ -243,8 +250,8 @@ void gemm(const D& dec, const LinearProblem& p) {
         const int64_t len = min_i64(kTC, p.k - k0), len_padded = round_up(len, kGemmPad);
         for (int64_t r = 0; r < rows; ++r)
           decode_span<Vec>(dec, p, p.w + (r0 + r) * p.row_bytes, k0, len, tile + r * kTC);
-        for (int64_t t0 = 0; t0 < p.n; t0 += 3) {
-          const int nt = int(min_i64(3, p.n - t0));
+        for (int64_t t0 = 0; t0 < p.n; t0 += Vec::kGemmTokens) {
+          const int nt = int(min_i64(Vec::kGemmTokens, p.n - t0));
           for (int64_t rr = 0; rr < rows; rr += 4)
             micro_any<Vec>(int(min_i64(4, rows - rr)), nt, tile + rr * kTC, kTC, x + t0 * ldx + k0, ldx,
                            len_padded, p.out + t0 * p.m + r0 + rr, p.m);

@@ -9,6 +9,8 @@ namespace {
 struct VecAvx2 {
   using V = __m256;
   static constexpr int kLanes = 8;
+  // Tokens per prefill micro-kernel (4 rows each): 4 x 3 accumulators + 4 operands fill the 16 registers.
+  static constexpr int kGemmTokens = 3;
   static V zero() { return _mm256_setzero_ps(); }
   static V set1(float f) { return _mm256_set1_ps(f); }
   static V load(const float* p) { return _mm256_loadu_ps(p); }

@@ -9,6 +9,8 @@ namespace {
 struct VecAvx512 {
   using V = __m512;
   static constexpr int kLanes = 16;
+  // Tokens per prefill micro-kernel (4 rows each): 4 x 6 accumulators + 10 operands fit the 32 registers.
+  static constexpr int kGemmTokens = 6;
   static V zero() { return _mm512_setzero_ps(); }
   static V set1(float f) { return _mm512_set1_ps(f); }
   static V load(const float* p) { return _mm512_loadu_ps(p); }
