@@ -12,7 +12,8 @@ namespace llmrun::eval {
 // when there are no rows.
 const PrecisionRow* baseline_row(const EvalReport& report);
 
-// `row` is always one of report.rows (the baseline is recognised by address).
+// In the functions below `row` must be an element of report.rows: the baseline row is
+// recognised by address, so two rows with the same name stay distinct.
 
 // Accuracy minus the baseline's, as a fraction; absent for the baseline row itself or
 // when either accuracy is missing.
