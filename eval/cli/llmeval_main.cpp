@@ -1,6 +1,8 @@
-// llmeval: measuring tools (logits dumps now; LAMBADA, perplexity, KL, bench later).
+// llmeval: how much accuracy and speed each weight precision costs or buys against the
+// FP16 baseline.
 #include <iostream>
 
+#include "eval/cli/commands.h"
 #include "eval/logits_dump.h"
 #include "runtime/cli/cli_common.h"
 #include "runtime/error.h"
@@ -22,28 +24,100 @@ int run_logits(const LogitsOptions& o) {
   LoadedModel loaded = load_model(cli::resolve_model_dir(o.model), *backend, load);
   if (int64_t(ids.size()) > loaded.config.max_position_embeddings)
     fail("--ids: ", ids.size(), " tokens exceed max_position_embeddings ", loaded.config.max_position_embeddings);
-  const std::vector<float> logits = prompt_logits(*loaded.model, ids);
-  write_f32_file(o.out, logits);
+  write_f32_file(o.out, prompt_logits(*loaded.model, ids));
   std::cerr << "wrote " << ids.size() << " x " << loaded.config.vocab_size << " float32 logits to " << o.out << "\n";
   return 0;
+}
+
+void add_common(CLI::App* cmd, llmrun::eval::CommonOptions& c, bool precisions) {
+  cmd->add_option("--model,-m", c.model, "Checkpoint folder, alias or HF repo id")->required();
+  if (precisions) {
+    cmd->add_option("--precisions", c.precisions,
+                    "Comma-separated precisions (fp16,int8,fp8,fp6,bf16,fp32,mixed:...,@plan.json); default fp16,int8,fp8,fp6");
+    cmd->add_option("--baseline", c.baseline, "The reference precision, always computed first (default fp16)");
+  }
+  cmd->add_option("--device", c.device, "auto, cpu, cuda, cuda:N");
+  cmd->add_option("--threads,-t", c.threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--out,-o", c.out, "Also write results.json, results.csv and SVG charts to this folder");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"llmeval: measure accuracy and speed of llmrun precisions"};
+  using namespace llmrun::eval;
+  CLI::App app{"llmeval: measure accuracy and speed of llmrun precisions against the FP16 baseline.\n"
+               "  llmeval lambada --model qwen3-4b --precisions fp16,int8,fp8,fp6 --out results/"};
   app.set_version_flag("--version", "llmeval 0.1.0");
   app.require_subcommand(1);
-  LogitsOptions lo;
+
+  CommonOptions lc;
+  LambadaOptions lo;
+  CLI::App* lambada = app.add_subcommand("lambada", "LAMBADA accuracy, perplexity and speed per precision (lm-eval's lambada_openai)");
+  add_common(lambada, lc, true);
+  lambada->add_option("--data", lo.data, "lambada_test.jsonl (default: $LLMRUN_DATA/lambada_test.jsonl)");
+  lambada->add_option("--limit", lo.limit, "Only the first N passages")->check(CLI::NonNegativeNumber);
+  lambada->add_flag("--bos", lo.bos, "Prepend BOS to every passage (lm-eval's add_bos_token=True)");
+
+  CommonOptions pc;
+  TextOptions po;
+  CLI::App* ppl = app.add_subcommand("perplexity", "Perplexity of a text file with a sliding window (HF's method)");
+  add_common(ppl, pc, true);
+  ppl->add_option("--file,-f", po.file, "UTF-8 text file")->required();
+  ppl->add_option("--max-tokens", po.max_tokens, "Only the first N tokens (0 = all)")->check(CLI::NonNegativeNumber);
+  ppl->add_option("--ctx", po.ctx, "Window length (capped at the model's context)")->check(CLI::PositiveNumber);
+  ppl->add_option("--stride", po.stride, "Step between windows")->check(CLI::PositiveNumber);
+
+  CommonOptions kc;
+  TextOptions ko;
+  CLI::App* kld = app.add_subcommand("kld", "KL divergence and top-1 agreement of each precision vs the baseline");
+  add_common(kld, kc, true);
+  kld->add_option("--file,-f", ko.file, "UTF-8 text file")->required();
+  kld->add_option("--max-tokens", ko.max_tokens, "Only the first N tokens (0 = all)")->check(CLI::NonNegativeNumber);
+  kld->add_option("--ctx", ko.ctx, "Window length (capped at the model's context)")->check(CLI::PositiveNumber);
+
+  CommonOptions bc;
+  BenchOptions bo;
+  CLI::App* bench = app.add_subcommand("bench", "Prefill/decode tokens per second, time to first token, peak memory");
+  add_common(bench, bc, true);
+  bench->add_option("--prompt-len", bo.prompt_len, "Prompt tokens")->check(CLI::PositiveNumber);
+  bench->add_option("--gen-len", bo.gen_len, "Generated tokens")->check(CLI::PositiveNumber);
+  bench->add_option("--reps", bo.reps, "Repetitions (median reported; one warm-up run first)")->check(CLI::PositiveNumber);
+
+  CommonOptions sc;
+  SensitivityOptions so;
+  CLI::App* sens = app.add_subcommand("sensitivity", "Per-layer, per-projection KL increase -> a mixed-precision plan");
+  add_common(sens, sc, false);
+  sens->add_option("--baseline", sc.baseline, "The reference precision (default fp16)");
+  sens->add_option("--calib", so.calib, "Calibration text (default: $LLMRUN_DATA/wiki.test.raw)");
+  sens->add_option("--calib-tokens", so.calib_tokens, "Tokens of calibration text measured")->check(CLI::PositiveNumber);
+  sens->add_option("--holdout-tokens", so.holdout_tokens, "Following tokens the plan is checked on (0 = skip)")
+      ->check(CLI::NonNegativeNumber);
+  sens->add_option("--ctx", so.ctx, "Window length")->check(CLI::PositiveNumber);
+  sens->add_option("--candidates", so.candidates, "Formats to try per tensor (default int8,fp8,fp6)");
+  sens->add_option("--max-kl", so.max_kl, "Budget: smallest plan whose predicted mean KL is at most this");
+  sens->add_option("--max-bytes", so.max_bytes, "Budget: lowest-KL plan whose linear weights fit in this many bytes");
+  sens->add_option("--bits", so.bits, "Budget: lowest-KL plan at this many bits per linear weight");
+  sens->add_option("--plan", so.plan, "Where to write the plan (default plan.json); use it with --precision @FILE");
+
+  CLI::App* hw = app.add_subcommand("hw", "CPU features, CUDA devices and which precisions run natively where");
+
+  LogitsOptions lg;
   CLI::App* logits = app.add_subcommand("logits", "Write raw float32 logits [n_tokens, vocab] (little-endian) of a prompt");
-  logits->add_option("--model,-m", lo.model, "Checkpoint folder")->required();
-  logits->add_option("--ids", lo.ids, "Prompt token ids: 1,2,3")->required();
-  logits->add_option("--out,-o", lo.out, "Output file")->required();
-  logits->add_option("--precision", lo.precision, "Weight formats, as llmrun --precision (auto = checkpoint dtype)");
-  logits->add_option("--device", lo.device, "auto, cpu, cuda, cuda:N");
-  logits->add_option("--threads,-t", lo.threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  logits->add_option("--model,-m", lg.model, "Checkpoint folder")->required();
+  logits->add_option("--ids", lg.ids, "Prompt token ids: 1,2,3")->required();
+  logits->add_option("--out,-o", lg.out, "Output file")->required();
+  logits->add_option("--precision", lg.precision, "Weight formats, as llmrun --precision (auto = checkpoint dtype)");
+  logits->add_option("--device", lg.device, "auto, cpu, cuda, cuda:N");
+  logits->add_option("--threads,-t", lg.threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+
   return llmrun::cli::run_cli("llmeval", app, argc, argv, [&]() -> int {
-    if (logits->parsed()) return run_logits(lo);
+    if (lambada->parsed()) return run_lambada(lc, lo);
+    if (ppl->parsed()) return run_perplexity(pc, po);
+    if (kld->parsed()) return run_kld(kc, ko);
+    if (bench->parsed()) return run_bench(bc, bo);
+    if (sens->parsed()) return run_sensitivity(sc, so);
+    if (hw->parsed()) return run_hw();
+    if (logits->parsed()) return run_logits(lg);
     return 2;
   });
 }

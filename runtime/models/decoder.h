@@ -26,6 +26,8 @@ class DecoderModel {
   const ModelConfig& config() const { return config_; }
   Backend& backend() { return backend_; }
   const DecoderWeights& weights() const { return weights_; }
+  // For tools that swap single weights (llmeval sensitivity); shapes must not change.
+  DecoderWeights& mutable_weights() { return weights_; }
 
   KvCache new_cache(int64_t capacity);
 

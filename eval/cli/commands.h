@@ -1,0 +1,49 @@
+#pragma once
+#include <string>
+
+#include "eval/cli/eval_common.h"
+
+namespace llmrun::eval {
+
+struct LambadaOptions {
+  std::string data;  // default $LLMRUN_DATA/lambada_test.jsonl
+  int64_t limit = 0;
+  bool bos = false;
+};
+int run_lambada(const CommonOptions& common, const LambadaOptions& options);
+
+struct TextOptions {
+  std::string file;
+  int64_t max_tokens = 0;  // 0: all
+  int64_t ctx = 512;
+  int64_t stride = 256;
+};
+int run_perplexity(const CommonOptions& common, const TextOptions& options);
+int run_kld(const CommonOptions& common, const TextOptions& options);
+
+struct BenchOptions {
+  int64_t prompt_len = 128, gen_len = 128;
+  int reps = 3;
+};
+int run_bench(const CommonOptions& common, const BenchOptions& options);
+
+int run_hw();
+
+}  // namespace llmrun::eval
+
+namespace llmrun::eval {
+
+struct SensitivityOptions {
+  std::string calib;             // default $LLMRUN_DATA/wiki.test.raw
+  int64_t calib_tokens = 2048;   // measured on the first N tokens
+  int64_t holdout_tokens = 2048; // the plan is then checked on the next N tokens (0: skip)
+  int64_t ctx = 512;
+  std::string candidates = "int8,fp8,fp6";
+  double max_kl = 0;             // one budget: --max-kl, --max-bytes or --bits
+  int64_t max_bytes = 0;
+  double bits = 0;
+  std::string plan = "plan.json";
+};
+int run_sensitivity(const CommonOptions& common, const SensitivityOptions& options);
+
+}  // namespace llmrun::eval

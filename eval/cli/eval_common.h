@@ -1,0 +1,54 @@
+#pragma once
+// Shared by the llmeval subcommands: the precision list, loading a model at a
+// precision, report metadata and output.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "eval/results.h"
+#include "runtime/backend.h"
+#include "runtime/model_loader.h"
+
+namespace llmrun::eval {
+
+struct CommonOptions {
+  std::string model;
+  std::string precisions = "fp16,int8,fp8,fp6";
+  std::string baseline = "fp16";
+  std::string device = "auto";
+  int threads = 0;
+  std::string out;  // --out DIR: results.json, results.csv, chart.svg
+};
+
+// "fp16,int8,mixed:attn=fp8,mlp=fp6,@plan.json" -> {"fp16","int8","mixed:attn=fp8,mlp=fp6","@plan.json"}:
+// a piece with '=' but no ':' continues the mixed: spec before it. The baseline comes
+// first and appears once. Each spec is validated (UsageError naming --precisions).
+std::vector<std::string> precision_list(const std::string& list, const std::string& baseline);
+
+class EvalContext {
+ public:
+  explicit EvalContext(const CommonOptions& options);
+  const std::string& model_dir() const { return model_dir_; }
+  Backend& backend() { return *backend_; }
+  // Loads the model at one precision (logs a line on stderr).
+  LoadedModel load(const std::string& precision);
+  // A report with info filled in: model, hardware, versions, git commit, date.
+  EvalReport new_report(const std::string& task) const;
+  // Markdown on stdout; with --out, the files too.
+  void finish(const EvalReport& report) const;
+  const CommonOptions& options() const { return options_; }
+
+ private:
+  CommonOptions options_;
+  std::string model_dir_;
+  std::unique_ptr<Backend> backend_;
+};
+
+// A progress callback drawing on stderr when it is a terminal.
+std::function<void(int64_t, int64_t)> progress_callback(const std::string& label);
+
+// Fills a row's size fields from a load summary.
+void fill_size(PrecisionRow& row, const LoadSummary& summary);
+
+}  // namespace llmrun::eval

@@ -1,0 +1,66 @@
+// llmeval lambada: accuracy and speed per precision on LAMBADA (lm-eval's lambada_openai).
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "eval/cli/commands.h"
+#include "eval/lambada.h"
+#include "loaders/sha256.h"
+#include "loaders/tokenizer/tokenizer.h"
+#include "runtime/error.h"
+
+namespace llmrun::eval {
+namespace {
+
+std::string lambada_path(const LambadaOptions& o) {
+  if (!o.data.empty()) return o.data;
+  const char* dir = std::getenv("LLMRUN_DATA");
+  const std::string expected = std::string(dir ? dir : "$LLMRUN_DATA") + "/lambada_test.jsonl";
+  if (!dir || !std::filesystem::exists(expected))
+    fail("no LAMBADA data at ", expected,
+         ": pass --data FILE or set LLMRUN_DATA to a folder holding lambada_test.jsonl "
+         "(lm-eval's lambada_openai test split, 5,153 lines, sha256 ",
+         kLambadaSha256, ")");
+  return expected;
+}
+
+}  // namespace
+
+int run_lambada(const CommonOptions& common, const LambadaOptions& o) {
+  EvalContext ctx(common);
+  const std::vector<std::string> precisions = precision_list(common.precisions, common.baseline);
+  const std::string path = lambada_path(o);
+  const std::string hash = sha256_file(path);
+  if (hash != kLambadaSha256)
+    std::cerr << "llmeval: warning: " << path << " has sha256 " << hash << ", not lm-eval's lambada_openai file ("
+              << kLambadaSha256 << "); results are not comparable\n";
+  const std::vector<LambadaPassage> passages = load_lambada(path, o.limit);
+  const auto tokenizer = load_tokenizer(ctx.model_dir());
+  std::vector<EncodedPassage> encoded;
+  for (const LambadaPassage& p : passages) encoded.push_back(encode_passage(*tokenizer, p, o.bos));
+  std::cerr << "llmeval: " << path << ": " << passages.size() << " passages, " << (o.bos ? "with" : "without")
+            << " BOS (as lm-eval's HF backend" << (o.bos ? " with add_bos_token=True" : "") << ")\n";
+
+  EvalReport report = ctx.new_report("lambada");
+  report.info["data"] = path + " (sha256 " + hash.substr(0, 12) + "..., " + std::to_string(passages.size()) + " passages)";
+  report.info["bos"] = o.bos ? "yes" : "no";
+  for (const std::string& p : precisions) {
+    LoadedModel m = ctx.load(p);
+    const auto t0 = std::chrono::steady_clock::now();
+    const LambadaResult r = score_lambada(*m.model, encoded, progress_callback(p));
+    PrecisionRow row;
+    row.precision = p;
+    fill_size(row, m.summary);
+    row.accuracy = r.accuracy;
+    row.accuracy_stderr = r.accuracy_stderr;
+    row.perplexity = r.perplexity;
+    row.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    row.eval_tokens_per_second = double(r.tokens) / row.wall_seconds;
+    report.rows.push_back(row);
+  }
+  ctx.finish(report);
+  return 0;
+}
+
+}  // namespace llmrun::eval

@@ -1,0 +1,120 @@
+// llmeval sensitivity: per-tensor KL increases -> a mixed-precision plan, checked on
+// held-out text against uniform precisions of similar size.
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "eval/cli/commands.h"
+#include "eval/kl_compare.h"
+#include "eval/sensitivity.h"
+#include "loaders/tokenizer/tokenizer.h"
+#include "runtime/cli/cli_common.h"
+#include "runtime/error.h"
+#include "runtime/precision_policy.h"
+
+namespace llmrun::eval {
+namespace {
+
+std::string calibration_path(const SensitivityOptions& o) {
+  if (!o.calib.empty()) return o.calib;
+  const char* dir = std::getenv("LLMRUN_DATA");
+  const std::string expected = std::string(dir ? dir : "$LLMRUN_DATA") + "/wiki.test.raw";
+  if (!dir || !std::filesystem::exists(expected))
+    fail("no calibration text at ", expected, ": pass --calib FILE or set LLMRUN_DATA to a folder holding "
+         "wiki.test.raw (WikiText-2 raw test split)");
+  return expected;
+}
+
+std::vector<WeightFormat> candidate_list(const std::string& list) {
+  std::vector<WeightFormat> out;
+  cli::as_usage_error([&] {
+    size_t start = 0;
+    while (start <= list.size()) {
+      size_t end = list.find(',', start);
+      if (end == std::string::npos) end = list.size();
+      out.push_back(parse_weight_format(list.substr(start, end - start)));
+      start = end + 1;
+    }
+  });
+  return out;
+}
+
+}  // namespace
+
+int run_sensitivity(const CommonOptions& common, const SensitivityOptions& o) {
+  const int budgets = (o.max_kl > 0) + (o.max_bytes > 0) + (o.bits > 0);
+  if (budgets != 1) throw cli::UsageError("give exactly one budget: --max-kl, --max-bytes or --bits");
+  const std::vector<WeightFormat> candidates = candidate_list(o.candidates);
+  EvalContext ctx(common);
+  const std::string path = calibration_path(o);
+  std::vector<int32_t> ids = load_tokenizer(ctx.model_dir())->encode(cli::read_input_file(path, "--calib"), true);
+  if (int64_t(ids.size()) < o.calib_tokens + 2)
+    fail("--calib ", path, ": ", ids.size(), " tokens, fewer than --calib-tokens ", o.calib_tokens);
+  const std::vector<int32_t> calib(ids.begin(), ids.begin() + o.calib_tokens);
+  const int64_t holdout_end = std::min<int64_t>(int64_t(ids.size()), o.calib_tokens + o.holdout_tokens);
+  const std::vector<int32_t> holdout(ids.begin() + o.calib_tokens, ids.begin() + holdout_end);
+
+  LoadedModel base = ctx.load(common.baseline);
+  const int64_t window = std::min(o.ctx, base.config.max_position_embeddings);
+  const WeightFormat baseline = parse_weight_format(common.baseline);
+  const std::vector<TensorSensitivity> sens =
+      measure_sensitivity(*base.model, ctx.model_dir(), calib, window, candidates, progress_callback("sensitivity"));
+
+  PlanBudget budget;
+  int64_t linear_params = 0;
+  for (const TensorSensitivity& t : sens) linear_params += t.rows * t.cols;
+  if (o.max_kl > 0) budget.max_kl = o.max_kl;
+  if (o.max_bytes > 0) budget.max_bytes = o.max_bytes;
+  if (o.bits > 0) budget.max_bytes = int64_t(o.bits * double(linear_params) / 8.0);
+  const PrecisionPlan plan = make_plan(sens, baseline, budget);
+  write_precision_plan(o.plan, plan.tensors, std::nullopt,
+                       "llmeval sensitivity on " + ctx.model_dir() + ": predicted KL " + std::to_string(plan.predicted_kl) +
+                           ", linear weights " + std::to_string(plan.bytes) + " bytes (" +
+                           std::to_string(8.0 * double(plan.bytes) / double(linear_params)) + " bits/weight)");
+  std::cerr << "llmeval: wrote " << o.plan << ": predicted KL " << plan.predicted_kl << ", "
+            << 8.0 * double(plan.bytes) / double(linear_params) << " bits per linear weight\n";
+
+  EvalReport report = ctx.new_report("sensitivity");
+  report.info["calibration"] = path + " (first " + std::to_string(calib.size()) + " tokens)";
+  report.info["holdout"] = std::to_string(holdout.size()) + " tokens after the calibration";
+  report.info["plan"] = o.plan;
+  for (WeightFormat f : candidates) {
+    SensitivityGrid grid;
+    grid.format = format_name(f);
+    grid.projections = {"q", "k", "v", "o", "gate", "up", "down"};
+    grid.kl.assign(size_t(base.config.num_layers), std::vector<double>(grid.projections.size(), 0.0));
+    for (const TensorSensitivity& t : sens) {
+      const size_t col = size_t(std::find(grid.projections.begin(), grid.projections.end(), t.projection) -
+                                grid.projections.begin());
+      if (col < grid.projections.size()) grid.kl[size_t(t.layer)][col] = t.kl.at(f);
+    }
+    report.sensitivity.push_back(grid);
+  }
+  // The plan and the uniform candidates, measured on held-out text against the baseline.
+  PrecisionRow base_row;
+  base_row.precision = common.baseline;
+  fill_size(base_row, base.summary);
+  report.rows.push_back(base_row);
+  if (holdout.size() >= 2) {
+    std::vector<std::string> specs = {"@" + o.plan};
+    for (WeightFormat f : candidates) specs.push_back(format_name(f));
+    for (const std::string& spec : specs) {
+      LoadedModel m = ctx.load(spec);
+      const KlResult r = compare_models(*base.model, *m.model, holdout, window, progress_callback(spec));
+      PrecisionRow row;
+      row.precision = spec;
+      fill_size(row, m.summary);
+      row.mean_kl = r.mean_kl;
+      row.p99_kl = r.p99_kl;
+      row.top1_agreement = r.top1_agreement;
+      row.perplexity = r.test_perplexity;
+      row.delta_perplexity = r.test_perplexity - r.base_perplexity;
+      report.rows.front().perplexity = r.base_perplexity;
+      report.rows.push_back(row);
+    }
+  }
+  ctx.finish(report);
+  return 0;
+}
+
+}  // namespace llmrun::eval

@@ -1,0 +1,105 @@
+#include "eval/lambada.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "eval/log_probs.h"
+#include "runtime/error.h"
+#include "runtime/sampler.h"
+
+namespace llmrun::eval {
+
+LambadaPassage split_passage(const std::string& text) {
+  // The task's Jinja: text.split(' ')[:-1] | join(' ') and ' ' + text.split(' ')[-1];
+  // splitting on single spaces and re-joining is cutting at the last space.
+  const size_t space = text.rfind(' ');
+  if (space == std::string::npos) return {"", " " + text};
+  return {text.substr(0, space), " " + text.substr(space + 1)};
+}
+
+std::vector<LambadaPassage> load_lambada(const std::string& path, int64_t limit) {
+  std::ifstream in(path);
+  if (!in) fail(path, ": cannot open");
+  std::vector<LambadaPassage> passages;
+  std::string line;
+  for (int64_t n = 1; std::getline(in, line); ++n) {
+    if (line.empty()) continue;
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("text") || !j["text"].is_string())
+      fail(path, ":", n, ": expected a JSON object with a \"text\" string");
+    passages.push_back(split_passage(j["text"].get<std::string>()));
+    if (limit > 0 && int64_t(passages.size()) == limit) break;
+  }
+  if (passages.empty()) fail(path, ": no passages");
+  return passages;
+}
+
+EncodedPassage encode_passage(const Tokenizer& tok, const LambadaPassage& p, bool bos) {
+  // lm-eval's _encode_pair: trailing spaces of the context move to the continuation.
+  std::string context = p.context, continuation = p.continuation;
+  const size_t kept = context.find_last_not_of(' ') == std::string::npos ? 0 : context.find_last_not_of(' ') + 1;
+  if (kept < context.size()) {
+    continuation = context.substr(kept) + continuation;
+    context.resize(kept);
+  }
+  const std::vector<int32_t> whole = tok.encode(context + continuation, bos);
+  std::vector<int32_t> ctx = tok.encode(context, bos);
+  EncodedPassage e;
+  // lm-eval takes whole[len(context):] even where the context's own tokens are not a
+  // prefix of the whole's; the same arithmetic here.
+  e.continuation.assign(whole.begin() + long(std::min(ctx.size(), whole.size())), whole.end());
+  e.context = std::move(ctx);
+  if (e.context.empty()) {
+    // lm-eval feeds a prefix token (EOT/BOS) when the context is empty.
+    if (auto b = tok.bos_id()) e.context = {*b};
+    else if (!tok.eos_ids().empty()) e.context = {tok.eos_ids().front()};
+  }
+  return e;
+}
+
+LambadaResult score_lambada(DecoderModel& model, const std::vector<EncodedPassage>& passages,
+                            const std::function<void(int64_t, int64_t)>& progress) {
+  const int64_t vocab = model.config().vocab_size, max_len = model.config().max_position_embeddings;
+  LambadaResult r;
+  KvCache cache = model.new_cache(max_len);
+  int64_t correct = 0;
+  double logprob_sum = 0;
+  for (size_t i = 0; i < passages.size(); ++i) {
+    const EncodedPassage& e = passages[i];
+    if (e.continuation.empty()) fail("lambada: passage ", i, " has an empty continuation after tokenization");
+    std::vector<int32_t> all = e.context;
+    all.insert(all.end(), e.continuation.begin(), e.continuation.end());
+    // lm-eval: (context + continuation)[-(max_length + 1):][:-1]
+    if (int64_t(all.size()) > max_len + 1) all.erase(all.begin(), all.end() - (max_len + 1));
+    all.pop_back();
+    cache.clear();
+    const std::vector<float> logits = model.forward(all, cache, LogitRows::all);  // [all.size(), vocab]
+    PassageScore s;
+    s.greedy = true;
+    const int64_t first = int64_t(all.size()) - int64_t(e.continuation.size());
+    for (size_t k = 0; k < e.continuation.size(); ++k) {
+      const float* row = logits.data() + (first + int64_t(k)) * vocab;
+      s.logprob += log_prob(row, vocab, e.continuation[k]);
+      s.greedy = s.greedy && argmax(row, vocab) == e.continuation[k];
+    }
+    s.tokens = int64_t(all.size());
+    r.tokens += s.tokens;
+    correct += s.greedy;
+    logprob_sum += s.logprob;
+    r.passages.push_back(s);
+    if (progress) progress(int64_t(i + 1), int64_t(passages.size()));
+  }
+  const double n = double(passages.size());
+  r.accuracy = double(correct) / n;
+  // lm-eval's mean_stderr: sample standard deviation / sqrt(n).
+  double var = 0;
+  for (const PassageScore& s : r.passages) var += (double(s.greedy) - r.accuracy) * (double(s.greedy) - r.accuracy);
+  r.accuracy_stderr = n > 1 ? std::sqrt(var / (n - 1)) / std::sqrt(n) : 0.0;
+  r.perplexity = std::exp(-logprob_sum / n);
+  return r;
+}
+
+}  // namespace llmrun::eval

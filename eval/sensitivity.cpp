@@ -1,0 +1,147 @@
+#include "eval/sensitivity.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "eval/log_probs.h"
+#include "loaders/safetensors.h"
+#include "runtime/error.h"
+#include "runtime/models/weight_table.h"
+
+namespace llmrun::eval {
+namespace {
+
+const char* projection_name(const std::string& hf_name) {
+  static const std::pair<const char*, const char*> kinds[] = {
+      {".q_proj.", "q"}, {".k_proj.", "k"}, {".v_proj.", "v"}, {".o_proj.", "o"},
+      {".gate_proj.", "gate"}, {".up_proj.", "up"}, {".down_proj.", "down"}};
+  for (const auto& [needle, kind] : kinds)
+    if (hf_name.find(needle) != std::string::npos) return kind;
+  return "?";
+}
+
+HostWeight encode_weight(const std::string& name, const std::vector<float>& src, int64_t rows, int64_t cols,
+                         WeightFormat format) {
+  const CodecRecord& c = codec(format);
+  HostWeight w{name, format, rows, cols, std::vector<uint8_t>(size_t(rows * c.row_bytes(cols))),
+               std::vector<float>(size_t(rows))};
+  for (int64_t r = 0; r < rows; ++r)
+    c.encode_row(src.data() + r * cols, cols, w.packed.data() + r * c.row_bytes(cols), &w.scales[size_t(r)]);
+  return w;
+}
+
+}  // namespace
+
+int64_t weight_bytes(WeightFormat format, int64_t rows, int64_t cols) {
+  const CodecRecord& c = codec(format);
+  return rows * c.row_bytes(cols) + (c.scaled ? rows * int64_t(sizeof(float)) : 0);
+}
+
+std::vector<TensorSensitivity> measure_sensitivity(DecoderModel& model, const std::string& checkpoint_dir,
+                                                   const std::vector<int32_t>& calibration, int64_t context,
+                                                   const std::vector<WeightFormat>& candidates,
+                                                   const std::function<void(int64_t, int64_t)>& progress) {
+  const int64_t vocab = model.config().vocab_size;
+  if (calibration.size() < 2) fail("sensitivity: the calibration text has fewer than 2 tokens");
+  // The unchanged model's logits, window by window: the reference every swap is measured
+  // against ([positions, vocab] fp32 each).
+  std::vector<std::vector<int32_t>> windows;
+  for (size_t b = 0; b + 1 < calibration.size(); b += size_t(context))
+    windows.emplace_back(calibration.begin() + long(b),
+                         calibration.begin() + long(std::min(calibration.size(), b + size_t(context))));
+  KvCache cache = model.new_cache(context);
+  std::vector<std::vector<float>> reference;
+  for (const auto& w : windows) {
+    cache.clear();
+    reference.push_back(model.forward(w, cache, LogitRows::all));
+  }
+  auto mean_kl = [&]() {
+    double sum = 0;
+    int64_t n = 0;
+    for (size_t i = 0; i < windows.size(); ++i) {
+      cache.clear();
+      const std::vector<float> q = model.forward(windows[i], cache, LogitRows::all);
+      for (size_t j = 0; j + 1 < windows[i].size(); ++j, ++n)
+        sum += kl_divergence(reference[i].data() + j * size_t(vocab), q.data() + j * size_t(vocab), vocab);
+    }
+    return sum / double(n);
+  };
+
+  const Checkpoint checkpoint = Checkpoint::open_dir(checkpoint_dir);
+  std::vector<WeightSlot> linear;
+  for (const WeightSlot& slot : weight_table(model.config(), model.mutable_weights()))
+    if (slot.role == WeightRole::linear) linear.push_back(slot);
+  const int64_t total = int64_t(linear.size() * candidates.size());
+  int64_t done = 0;
+  std::vector<TensorSensitivity> out;
+  for (const WeightSlot& slot : linear) {
+    TensorSensitivity t;
+    t.name = slot.hf_name;
+    t.layer = std::stoll(slot.hf_name.substr(std::string("model.layers.").size()));
+    t.projection = projection_name(slot.hf_name);
+    t.rows = slot.rows;
+    t.cols = slot.cols;
+    const std::vector<float> source = to_f32(checkpoint.get(slot.hf_name));
+    for (WeightFormat f : candidates) {
+      std::unique_ptr<Weight> original = std::move(*slot.target);
+      *slot.target = model.backend().upload(encode_weight(slot.hf_name, source, slot.rows, slot.cols, f));
+      t.kl[f] = mean_kl();
+      *slot.target = std::move(original);
+      if (progress) progress(++done, total);
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+PrecisionPlan make_plan(const std::vector<TensorSensitivity>& sens, WeightFormat baseline, const PlanBudget& budget) {
+  if (!budget.max_kl && !budget.max_bytes) fail("sensitivity: give a budget (--max-kl, --max-bytes or --bits)");
+  struct Option {
+    WeightFormat format;
+    int64_t bytes;
+    double kl;
+  };
+  // Each tensor's Pareto front, cheapest first: more bytes must buy less KL.
+  std::vector<std::vector<Option>> fronts;
+  for (const TensorSensitivity& t : sens) {
+    std::vector<Option> all = {{baseline, weight_bytes(baseline, t.rows, t.cols), 0.0}};
+    for (const auto& [f, kl] : t.kl) all.push_back({f, weight_bytes(f, t.rows, t.cols), std::max(kl, 0.0)});
+    std::sort(all.begin(), all.end(), [](const Option& a, const Option& b) {
+      return a.bytes != b.bytes ? a.bytes < b.bytes : a.kl < b.kl;
+    });
+    std::vector<Option> front;
+    for (const Option& o : all)
+      if (front.empty() || (o.kl < front.back().kl && o.bytes > front.back().bytes)) front.push_back(o);
+    fronts.push_back(front);
+  }
+  std::vector<size_t> choice(sens.size(), 0);
+  PrecisionPlan plan;
+  for (size_t i = 0; i < sens.size(); ++i) plan.bytes += fronts[i][0].bytes, plan.predicted_kl += fronts[i][0].kl;
+  if (budget.max_bytes && plan.bytes > *budget.max_bytes)
+    fail("sensitivity: even the smallest formats need ", plan.bytes, " bytes of linear weights, over --max-bytes ",
+         *budget.max_bytes);
+  for (;;) {
+    if (budget.max_kl && plan.predicted_kl <= *budget.max_kl) break;
+    size_t best = sens.size();
+    double best_ratio = -1;
+    for (size_t i = 0; i < sens.size(); ++i) {
+      if (choice[i] + 1 >= fronts[i].size()) continue;
+      const Option& cur = fronts[i][choice[i]];
+      const Option& next = fronts[i][choice[i] + 1];
+      if (budget.max_bytes && plan.bytes + (next.bytes - cur.bytes) > *budget.max_bytes) continue;
+      const double ratio = (cur.kl - next.kl) / double(next.bytes - cur.bytes);
+      if (ratio > best_ratio) best_ratio = ratio, best = i;
+    }
+    if (best == sens.size()) break;
+    const Option& cur = fronts[best][choice[best]];
+    const Option& next = fronts[best][++choice[best]];
+    plan.bytes += next.bytes - cur.bytes;
+    plan.predicted_kl += next.kl - cur.kl;
+  }
+  if (budget.max_kl && plan.predicted_kl > *budget.max_kl + 1e-12)
+    fail("sensitivity: --max-kl ", *budget.max_kl, " cannot be met within the byte budget (best ", plan.predicted_kl, ")");
+  for (size_t i = 0; i < sens.size(); ++i) plan.tensors.emplace_back(sens[i].name, fronts[i][choice[i]].format);
+  return plan;
+}
+
+}  // namespace llmrun::eval

@@ -1,0 +1,52 @@
+#pragma once
+// Which weights can take fewer bits: the KL increase (vs the unchanged model) when only
+// one linear tensor is quantized to a candidate format, for every layer x projection;
+// then a per-tensor plan under a KL or byte budget.
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kernels/quant/weight_format.h"
+#include "runtime/models/decoder.h"
+
+namespace llmrun::eval {
+
+struct TensorSensitivity {
+  std::string name;        // HF tensor name
+  int64_t layer = 0;
+  std::string projection;  // q, k, v, o, gate, up, down
+  int64_t rows = 0, cols = 0;
+  std::map<WeightFormat, double> kl;  // mean KL increase per candidate format
+};
+
+// Bytes a [rows, cols] weight takes in `format` (codes + per-row scales).
+int64_t weight_bytes(WeightFormat format, int64_t rows, int64_t cols);
+
+// `model` is loaded from `checkpoint_dir` at the baseline precision; each linear
+// tensor is re-encoded from the checkpoint into each candidate, swapped in, measured
+// over the calibration windows, and swapped back.
+std::vector<TensorSensitivity> measure_sensitivity(DecoderModel& model, const std::string& checkpoint_dir,
+                                                   const std::vector<int32_t>& calibration, int64_t context,
+                                                   const std::vector<WeightFormat>& candidates,
+                                                   const std::function<void(int64_t, int64_t)>& progress = nullptr);
+
+struct PlanBudget {
+  std::optional<double> max_kl;      // minimize bytes with summed KL <= this
+  std::optional<int64_t> max_bytes;  // minimize summed KL with linear-weight bytes <= this
+};
+
+struct PrecisionPlan {
+  std::vector<std::pair<std::string, WeightFormat>> tensors;
+  double predicted_kl = 0;  // sum of the chosen per-tensor KL increases
+  int64_t bytes = 0;        // linear weights only
+};
+
+// Greedy by KL reduction per extra byte, from every tensor at its smallest candidate,
+// upgrading along each tensor's Pareto front (the baseline format costs no KL).
+// Throws llmrun::Error when the budget cannot be met.
+PrecisionPlan make_plan(const std::vector<TensorSensitivity>& sensitivity, WeightFormat baseline,
+                        const PlanBudget& budget);
+
+}  // namespace llmrun::eval
