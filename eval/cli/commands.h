@@ -8,7 +8,9 @@ namespace llmrun::eval {
 struct LambadaOptions {
   std::string data;  // default $LLMRUN_DATA/lambada_test.jsonl
   int64_t limit = 0;
-  bool bos = false;
+  // auto: what lm-eval's HF backend does by default — the tokenizer's own special
+  // tokens (BOS for Llama/SentencePiece tokenizers, none for Qwen's); yes / no force it.
+  std::string bos = "auto";
 };
 int run_lambada(const CommonOptions& common, const LambadaOptions& options);
 

@@ -8,6 +8,7 @@
 #include "eval/lambada.h"
 #include "loaders/sha256.h"
 #include "loaders/tokenizer/tokenizer.h"
+#include "runtime/cli/cli_common.h"
 #include "runtime/error.h"
 
 namespace llmrun::eval {
@@ -37,14 +38,21 @@ int run_lambada(const CommonOptions& common, const LambadaOptions& o) {
               << kLambadaSha256 << "); results are not comparable\n";
   const std::vector<LambadaPassage> passages = load_lambada(path, o.limit);
   const auto tokenizer = load_tokenizer(ctx.model_dir());
+  if (o.bos != "auto" && o.bos != "yes" && o.bos != "no")
+    throw cli::UsageError("--bos must be auto, yes or no, got '" + o.bos + "'");
+  // The tokenizer's default special tokens are what lm-eval's HF backend adds; whether
+  // that includes BOS shows in the encoding of an empty string.
+  const bool tokenizer_bos = !tokenizer->encode("", true).empty();
+  const bool bos = o.bos == "auto" ? tokenizer_bos : o.bos == "yes";
   std::vector<EncodedPassage> encoded;
-  for (const LambadaPassage& p : passages) encoded.push_back(encode_passage(*tokenizer, p, o.bos));
-  std::cerr << "llmeval: " << path << ": " << passages.size() << " passages, " << (o.bos ? "with" : "without")
-            << " BOS (as lm-eval's HF backend" << (o.bos ? " with add_bos_token=True" : "") << ")\n";
+  for (const LambadaPassage& p : passages) encoded.push_back(encode_passage(*tokenizer, p, bos));
+  std::cerr << "llmeval: " << path << ": " << passages.size() << " passages, " << (bos ? "with" : "without")
+            << " BOS (" << (o.bos == "auto" ? "the tokenizer's default, as lm-eval's HF backend" : "--bos " + o.bos)
+            << ")\n";
 
   EvalReport report = ctx.new_report("lambada");
   report.info["data"] = path + " (sha256 " + hash.substr(0, 12) + "..., " + std::to_string(passages.size()) + " passages)";
-  report.info["bos"] = o.bos ? "yes" : "no";
+  report.info["bos"] = bos ? "yes" : "no";
   for (const std::string& p : precisions) {
     LoadedModel m = ctx.load(p);
     const auto t0 = std::chrono::steady_clock::now();
