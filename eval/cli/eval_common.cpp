@@ -34,14 +34,16 @@ std::vector<std::string> precision_list(const std::string& list, const std::stri
   std::vector<std::string> out = {baseline};
   for (const std::string& p : pieces)
     if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
-  for (const std::string& p : out)
-    cli::as_usage_error([&] {
-      try {
-        PrecisionPolicy::parse(p);
-      } catch (const Error& e) {
-        fail("--precisions: ", e.what());
-      }
-    });
+  for (const std::string& p : out) {
+    try {
+      PrecisionPolicy::parse(p);
+    } catch (const Error& e) {
+      // The policy names its own flag (--precision: ...); here the flag is --precisions.
+      std::string why = e.what();
+      if (why.rfind("--precision", 0) == 0) why = why.substr(why.find(':') + 2);
+      throw cli::UsageError("--precisions: " + why);
+    }
+  }
   return out;
 }
 

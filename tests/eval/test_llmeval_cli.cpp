@@ -1,0 +1,116 @@
+// llmeval end to end on stories260k: tables, output files, errors, and a sensitivity
+// plan checked on held-out text.
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/test_support.h"
+
+namespace llmrun {
+namespace {
+
+using testing::bin;
+using testing::run_command;
+namespace fs = std::filesystem;
+
+class Llmeval : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    out_ = fs::path(::testing::TempDir()) / ("llmeval_" + std::to_string(::getpid()) + "_" +
+                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(out_);
+  }
+  void TearDown() override { fs::remove_all(out_); }
+  testing::CommandResult llmeval(const std::string& args, bool merge = true) {
+    return run_command("env -u LLMRUN_DATA " + bin("llmeval") + " " + args, merge);
+  }
+  nlohmann::json results() { return nlohmann::json::parse(testing::read_file((out_ / "results.json").string())); }
+  fs::path out_;
+};
+
+TEST_F(Llmeval, LambadaTableAndFiles) {
+  LLMRUN_REQUIRE_FIXTURE(dir, "models/stories260k");
+  LLMRUN_REQUIRE_FIXTURE(data, "lambada/lambada_test.jsonl");
+  auto r = llmeval("lambada --model " + dir + " --precisions fp16,int8 --data " + data + " --limit 40 --out " +
+                       out_.string() + " 2>/dev/null", false);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("| fp16"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("| int8"), std::string::npos) << r.output;
+  const auto j = results();
+  ASSERT_EQ(j["rows"].size(), 2u);
+  EXPECT_EQ(j["rows"][0]["precision"], "fp16");
+  EXPECT_TRUE(j["rows"][1]["accuracy"].is_number());
+  EXPECT_TRUE(j["rows"][1]["eval_tokens_per_second"].is_number());
+  EXPECT_EQ(j["info"]["bos"], "yes");
+  EXPECT_TRUE(fs::exists(out_ / "results.csv"));
+  EXPECT_TRUE(fs::exists(out_ / "chart.svg"));
+}
+
+TEST_F(Llmeval, LambadaDataErrors) {
+  LLMRUN_REQUIRE_FIXTURE(dir, "models/stories260k");
+  LLMRUN_REQUIRE_FIXTURE(data, "lambada/lambada_test.jsonl");
+  auto r = llmeval("lambada --model " + dir);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("lambada_test.jsonl"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("4aa8d02c"), std::string::npos) << r.output;
+  fs::create_directories(out_);
+  const std::string part = (out_ / "part.jsonl").string();
+  ASSERT_EQ(std::system(("head -n 5 " + data + " > " + part).c_str()), 0);
+  r = llmeval("lambada --model " + dir + " --precisions fp16 --data " + part);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("warning: " + part + " has sha256"), std::string::npos) << r.output;
+  std::ofstream(out_ / "bad.jsonl") << "{\"text\": \"fine\"}\nnot json\n";
+  r = llmeval("lambada --model " + dir + " --data " + (out_ / "bad.jsonl").string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("bad.jsonl:2: expected a JSON object"), std::string::npos) << r.output;
+}
+
+// KL grows as mantissa bits go: int8 (~7 significant bits per row) < E4M3 (3) < E3M2 (2).
+TEST_F(Llmeval, KldOrdersFormats) {
+  LLMRUN_REQUIRE_FIXTURE(dir, "models/stories260k");
+  LLMRUN_REQUIRE_FIXTURE(text, "wikitext2/wiki.test.raw");
+  auto r = llmeval("kld --model " + dir + " --file " + text + " --max-tokens 2048 --out " + out_.string() +
+                   " 2>/dev/null", false);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto rows = results()["rows"];
+  ASSERT_EQ(rows.size(), 4u);
+  const double int8 = rows[1]["mean_kl"], fp8 = rows[2]["mean_kl"], fp6 = rows[3]["mean_kl"];
+  EXPECT_LT(int8, fp8);
+  EXPECT_LT(fp8, fp6);
+  EXPECT_GT(rows[1]["top1_agreement"].get<double>(), rows[3]["top1_agreement"].get<double>());
+}
+
+TEST_F(Llmeval, BenchAndHw) {
+  LLMRUN_REQUIRE_FIXTURE(dir, "models/stories260k");
+  auto r = llmeval("bench --model " + dir + " --precisions fp16,fp8 --prompt-len 16 --gen-len 8 --reps 2 --out " +
+                   out_.string() + " 2>/dev/null", false);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto rows = results()["rows"];
+  ASSERT_EQ(rows.size(), 2u);
+  for (const auto& row : rows) {
+    EXPECT_GT(row["decode_tokens_per_second"].get<double>(), 0);
+    EXPECT_GT(row["prefill_tokens_per_second"].get<double>(), 0);
+    EXPECT_GT(row["peak_rss_bytes"].get<double>(), 0);
+  }
+  r = llmeval("hw");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.output.find("CPU:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("fp8:"), std::string::npos) << r.output;
+}
+
+TEST_F(Llmeval, BadFlags) {
+  LLMRUN_REQUIRE_FIXTURE(dir, "models/stories260k");
+  auto r = llmeval("kld --model " + dir + " --file x --precisions fp16,fp5");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--precisions: unknown precision 'fp5'"), std::string::npos) << r.output;
+  r = llmeval("sensitivity --model " + dir + " --calib x");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("exactly one budget"), std::string::npos) << r.output;
+  r = llmeval("perplexity --model " + dir + " --file /nonexistent.txt");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("/nonexistent.txt: cannot open"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace llmrun

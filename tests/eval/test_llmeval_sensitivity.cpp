@@ -1,0 +1,64 @@
+// llmeval sensitivity on stories260k: a plan checked on held-out text (slow: 200+
+// forward passes).
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/test_support.h"
+
+namespace llmrun {
+namespace {
+
+using testing::bin;
+using testing::run_command;
+namespace fs = std::filesystem;
+
+class Llmeval : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    out_ = fs::path(::testing::TempDir()) / ("llmeval_" + std::to_string(::getpid()) + "_" +
+                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(out_);
+  }
+  void TearDown() override { fs::remove_all(out_); }
+  testing::CommandResult llmeval(const std::string& args, bool merge = true) {
+    return run_command("env -u LLMRUN_DATA " + bin("llmeval") + " " + args, merge);
+  }
+  nlohmann::json results() { return nlohmann::json::parse(testing::read_file((out_ / "results.json").string())); }
+  fs::path out_;
+};
+
+// The plan keeps its promise on text it was not made from.
+TEST_F(Llmeval, SensitivityPlanMeetsBudgetAndBeatsUniform) {
+  LLMRUN_REQUIRE_FIXTURE(dir, "models/stories260k");
+  LLMRUN_REQUIRE_FIXTURE(text, "wikitext2/wiki.test.raw");
+  fs::create_directories(out_);
+  const std::string common = "sensitivity --model " + dir + " --calib " + text +
+                             " --calib-tokens 1024 --holdout-tokens 1024 ";
+  // A KL budget between int8's and fp8's.
+  const double budget = 0.01;
+  auto r = llmeval(common + "--max-kl " + std::to_string(budget) + " --plan " + (out_ / "plan.json").string() +
+                   " --out " + out_.string() + " 2>/dev/null", false);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto rows = results()["rows"];  // fp16, @plan, int8, fp8, fp6 on the held-out text
+  ASSERT_EQ(rows.size(), 5u);
+  const double plan_kl = rows[1]["mean_kl"];
+  EXPECT_LE(plan_kl, budget) << r.output;
+  EXPECT_TRUE(fs::exists(out_ / "sensitivity-int8.svg") || fs::exists(out_ / "sensitivity.svg"));
+  const auto plan = nlohmann::json::parse(testing::read_file((out_ / "plan.json").string()));
+  EXPECT_EQ(plan["tensors"].size(), 35u);  // 5 layers x 7 projections
+
+  // Uniform fp8 costs 8 bits + an fp32 scale per row (~8.45 bits here): a plan of at
+  // most 8.4 bits per linear weight from fp6/fp8/fp16 must be smaller and better.
+  r = llmeval(common + "--bits 8.4 --candidates fp8,fp6 --plan " + (out_ / "plan8.json").string() + " --out " +
+                  out_.string() + " 2>/dev/null", false);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  rows = results()["rows"];  // fp16, @plan8, fp8, fp6
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_LE(rows[1]["weight_bytes"].get<int64_t>(), rows[2]["weight_bytes"].get<int64_t>()) << r.output;
+  EXPECT_LT(rows[1]["mean_kl"].get<double>(), rows[2]["mean_kl"].get<double>()) << r.output;
+}
+
+}  // namespace
+}  // namespace llmrun
