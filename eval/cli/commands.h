@@ -16,6 +16,8 @@ int run_lambada(const CommonOptions& common, const LambadaOptions& options);
 
 struct TextOptions {
   std::string file;
+  int64_t random_tokens = 0;  // instead of --file: uniformly random ids (models without a tokenizer)
+  uint64_t seed = 1;
   int64_t max_tokens = 0;  // 0: all
   int64_t ctx = 512;
   int64_t stride = 256;

@@ -4,6 +4,7 @@
 
 #include "eval/cli/commands.h"
 #include "eval/logits_dump.h"
+#include "eval/random_checkpoint.h"
 #include "runtime/cli/cli_common.h"
 #include "runtime/error.h"
 #include "runtime/model_loader.h"
@@ -63,7 +64,10 @@ int main(int argc, char** argv) {
   TextOptions po;
   CLI::App* ppl = app.add_subcommand("perplexity", "Perplexity of a text file with a sliding window (HF's method)");
   add_common(ppl, pc, true);
-  ppl->add_option("--file,-f", po.file, "UTF-8 text file")->required();
+  ppl->add_option("--file,-f", po.file, "UTF-8 text file");
+  ppl->add_option("--random-tokens", po.random_tokens, "Instead of --file: N random token ids (models without a tokenizer)")
+      ->check(CLI::NonNegativeNumber);
+  ppl->add_option("--seed", po.seed, "Seed for --random-tokens");
   ppl->add_option("--max-tokens", po.max_tokens, "Only the first N tokens (0 = all)")->check(CLI::NonNegativeNumber);
   ppl->add_option("--ctx", po.ctx, "Window length (capped at the model's context)")->check(CLI::PositiveNumber);
   ppl->add_option("--stride", po.stride, "Step between windows")->check(CLI::PositiveNumber);
@@ -72,7 +76,10 @@ int main(int argc, char** argv) {
   TextOptions ko;
   CLI::App* kld = app.add_subcommand("kld", "KL divergence and top-1 agreement of each precision vs the baseline");
   add_common(kld, kc, true);
-  kld->add_option("--file,-f", ko.file, "UTF-8 text file")->required();
+  kld->add_option("--file,-f", ko.file, "UTF-8 text file");
+  kld->add_option("--random-tokens", ko.random_tokens, "Instead of --file: N random token ids (models without a tokenizer)")
+      ->check(CLI::NonNegativeNumber);
+  kld->add_option("--seed", ko.seed, "Seed for --random-tokens");
   kld->add_option("--max-tokens", ko.max_tokens, "Only the first N tokens (0 = all)")->check(CLI::NonNegativeNumber);
   kld->add_option("--ctx", ko.ctx, "Window length (capped at the model's context)")->check(CLI::PositiveNumber);
 
@@ -100,6 +107,13 @@ int main(int argc, char** argv) {
   sens->add_option("--bits", so.bits, "Budget: lowest-KL plan at this many bits per linear weight");
   sens->add_option("--plan", so.plan, "Where to write the plan (default plan.json); use it with --precision @FILE");
 
+  std::string shape = "qwen3-0.6b", random_out;
+  uint64_t random_seed = 1;
+  CLI::App* random = app.add_subcommand("random-model", "Write a random-weight bf16 checkpoint with a real model's shapes (for benchmarks)");
+  random->add_option("--shape", shape, "qwen3-0.6b (default), qwen3-1.7b, qwen3-4b, llama-3.2-1b");
+  random->add_option("--out,-o", random_out, "Output folder")->required();
+  random->add_option("--seed", random_seed, "Random seed");
+
   CLI::App* hw = app.add_subcommand("hw", "CPU features, CUDA devices and which precisions run natively where");
 
   LogitsOptions lg;
@@ -118,6 +132,13 @@ int main(int argc, char** argv) {
     if (bench->parsed()) return run_bench(bc, bo);
     if (sens->parsed()) return run_sensitivity(sc, so);
     if (hw->parsed()) return run_hw();
+    if (random->parsed()) {
+      llmrun::ModelConfig config;
+      llmrun::cli::as_usage_error([&] { config = random_model_shape(shape); });
+      write_random_checkpoint(config, random_out, random_seed);
+      std::cerr << "llmeval: wrote a random " << shape << " checkpoint to " << random_out << "\n";
+      return 0;
+    }
     if (logits->parsed()) return run_logits(lg);
     return 2;
   });

@@ -1,10 +1,12 @@
 // llmeval perplexity and llmeval kld over a text file.
 #include <chrono>
 #include <iostream>
+#include <random>
 
 #include "eval/cli/commands.h"
 #include "eval/kl_compare.h"
 #include "eval/perplexity.h"
+#include "loaders/hf_config.h"
 #include "loaders/tokenizer/tokenizer.h"
 #include "runtime/cli/cli_common.h"
 #include "runtime/error.h"
@@ -15,7 +17,18 @@ namespace {
 // The text's ids as HF's perplexity guide makes them: tokenizer(text) with its
 // special tokens (BOS), optionally cut to the first max_tokens.
 std::vector<int32_t> text_ids(const std::string& model_dir, const TextOptions& o) {
-  if (o.file.empty()) throw cli::UsageError("--file is required (a UTF-8 text file, e.g. wikitext-2's wiki.test.raw)");
+  if (o.random_tokens > 0) {
+    if (!o.file.empty()) throw cli::UsageError("give --file or --random-tokens, not both");
+    const int64_t vocab = load_model_config(model_dir + "/config.json").vocab_size;
+    std::mt19937_64 rng(o.seed);
+    std::uniform_int_distribution<int32_t> id(0, int32_t(vocab - 1));
+    std::vector<int32_t> ids(static_cast<size_t>(o.random_tokens));
+    for (int32_t& t : ids) t = id(rng);
+    std::cerr << "llmeval: " << ids.size() << " random token ids (seed " << o.seed << ")\n";
+    return ids;
+  }
+  if (o.file.empty())
+    throw cli::UsageError("--file is required (a UTF-8 text file, e.g. wikitext-2's wiki.test.raw), or --random-tokens N");
   const std::string text = cli::read_input_file(o.file, "--file");
   std::vector<int32_t> ids = load_tokenizer(model_dir)->encode(text, true);
   if (o.max_tokens > 0 && int64_t(ids.size()) > o.max_tokens) ids.resize(size_t(o.max_tokens));
@@ -34,7 +47,7 @@ int run_perplexity(const CommonOptions& common, const TextOptions& o) {
   const std::vector<std::string> precisions = precision_list(common.precisions, common.baseline);
   const std::vector<int32_t> ids = text_ids(ctx.model_dir(), o);
   EvalReport report = ctx.new_report("perplexity");
-  report.info["data"] = o.file;
+  report.info["data"] = o.random_tokens > 0 ? "random ids, seed " + std::to_string(o.seed) : o.file;
   report.info["settings"] = "ctx " + std::to_string(o.ctx) + ", stride " + std::to_string(o.stride) + ", " +
                             std::to_string(ids.size()) + " tokens";
   double base_ppl = 0;
@@ -64,7 +77,7 @@ int run_kld(const CommonOptions& common, const TextOptions& o) {
   const std::vector<std::string> precisions = precision_list(common.precisions, common.baseline);
   const std::vector<int32_t> ids = text_ids(ctx.model_dir(), o);
   EvalReport report = ctx.new_report("kld");
-  report.info["data"] = o.file;
+  report.info["data"] = o.random_tokens > 0 ? "random ids, seed " + std::to_string(o.seed) : o.file;
   report.info["settings"] = "windows of " + std::to_string(o.ctx) + " tokens, " + std::to_string(ids.size()) + " tokens";
   LoadedModel base = ctx.load(precisions.front());
   const int64_t window = std::min(o.ctx, base.config.max_position_embeddings);
