@@ -94,7 +94,13 @@ std::vector<TensorSensitivity> measure_sensitivity(DecoderModel& model, const st
   return out;
 }
 
-PrecisionPlan make_plan(const std::vector<TensorSensitivity>& sens, WeightFormat baseline, const PlanBudget& budget) {
+PrecisionPlan make_plan(const std::vector<TensorSensitivity>& sens, WeightFormat baseline, const PlanBudget& given) {
+  PlanBudget budget = given;
+  if (budget.bits) {
+    int64_t params = 0;
+    for (const TensorSensitivity& t : sens) params += t.rows * t.cols;
+    budget.max_bytes = int64_t(*budget.bits * double(params) / 8.0);
+  }
   if (!budget.max_kl && !budget.max_bytes) fail("sensitivity: give a budget (--max-kl, --max-bytes or --bits)");
   struct Option {
     WeightFormat format;

@@ -35,6 +35,7 @@ std::vector<TensorSensitivity> measure_sensitivity(DecoderModel& model, const st
 struct PlanBudget {
   std::optional<double> max_kl;      // minimize bytes with summed KL <= this
   std::optional<int64_t> max_bytes;  // minimize summed KL with linear-weight bytes <= this
+  std::optional<double> bits;        // the same, as bits per linear weight
 };
 
 struct PrecisionPlan {

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 
+#include "eval/auto_precision.h"
 #include "eval/progress.h"
 #include "eval/report/report.h"
 #include "runtime/cli/cli_common.h"
@@ -36,7 +37,7 @@ std::vector<std::string> precision_list(const std::string& list, const std::stri
     if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
   for (const std::string& p : out) {
     try {
-      PrecisionPolicy::parse(p);
+      if (!parse_auto_spec(p)) PrecisionPolicy::parse(p);
     } catch (const Error& e) {
       // The policy names its own flag (--precision: ...); here the flag is --precisions.
       std::string why = e.what();
@@ -56,7 +57,7 @@ EvalContext::EvalContext(const CommonOptions& options) : options_(options) {
 LoadedModel EvalContext::load(const std::string& precision) {
   const auto t0 = std::chrono::steady_clock::now();
   LoadOptions load;
-  load.precision = precision;
+  load.precision = resolve_precision(precision, model_dir_, *backend_);
   LoadedModel m = load_model(model_dir_, *backend_, load);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::cerr << "llmeval: loaded " << precision << " in " << s << " s: " << m.summary.describe() << "\n";

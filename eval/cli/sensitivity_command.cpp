@@ -65,7 +65,7 @@ int run_sensitivity(const CommonOptions& common, const SensitivityOptions& o) {
   for (const TensorSensitivity& t : sens) linear_params += t.rows * t.cols;
   if (o.max_kl > 0) budget.max_kl = o.max_kl;
   if (o.max_bytes > 0) budget.max_bytes = o.max_bytes;
-  if (o.bits > 0) budget.max_bytes = int64_t(o.bits * double(linear_params) / 8.0);
+  if (o.bits > 0) budget.bits = o.bits;
   const PrecisionPlan plan = make_plan(sens, baseline, budget);
   write_precision_plan(o.plan, plan.tensors, std::nullopt,
                        "llmeval sensitivity on " + ctx.model_dir() + ": predicted KL " + std::to_string(plan.predicted_kl) +

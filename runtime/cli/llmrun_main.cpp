@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
                  "Checkpoint folder, alias (qwen3-4b, llama-3.2-1b, ...) or HF repo id (Qwen/Qwen3-4B)");
   app.add_option("--precision", o.precision,
                  "Weight formats: auto (checkpoint dtype) | fp32|fp16|bf16|int8|fp8|fp6 (linear layers) | "
-                 "mixed:attn=fp8,mlp=fp6,embed=fp16,lm_head=fp16 | @plan.json");
+                 "mixed:attn=fp8,mlp=fp6,embed=fp16,lm_head=fp16 | @plan.json | auto:max-kl=0.02 (measured plan)");
   app.add_option("--tensor-precision", o.tensor_precision,
                  "REGEX=FORMAT for tensors whose HF name matches (repeatable; the last match wins)");
   app.add_option("--device", o.device, "auto, cpu, cuda, cuda:N");

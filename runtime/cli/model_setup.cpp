@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "eval/auto_precision.h"
 #include "runtime/chat/detect_chat_format.h"
 #include "runtime/cli/cli_common.h"
 #include "runtime/error.h"
@@ -32,7 +33,7 @@ SamplerOptions sampling_with_defaults(const RunOptions& o, const GenerationDefau
 LoadedRun load_run(const RunOptions& o, bool need_tokenizer) {
   as_usage_error([&] {
     validate(o.sampling);
-    PrecisionPolicy::parse(o.precision, o.tensor_precision);
+    if (!eval::parse_auto_spec(o.precision)) PrecisionPolicy::parse(o.precision, o.tensor_precision);
     if (!o.chat_format.empty()) chat::parse_chat_format(o.chat_format);
     if (o.think != "show" && o.think != "hide" && o.think != "off")
       fail("--think must be show, hide or off, got '", o.think, "'");
@@ -44,7 +45,7 @@ LoadedRun load_run(const RunOptions& o, bool need_tokenizer) {
   const auto t0 = std::chrono::steady_clock::now();
   run.backend = make_backend({o.device, o.threads});
   LoadOptions load;
-  load.precision = o.precision;
+  load.precision = eval::resolve_precision(o.precision, run.model_dir, *run.backend);
   load.tensor_precision = o.tensor_precision;
   run.model = load_model(run.model_dir, *run.backend, load);
   if (need_tokenizer) {

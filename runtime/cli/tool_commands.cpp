@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "eval/auto_precision.h"
 #include "loaders/tokenizer/tokenizer.h"
 #include "runtime/cli/cli_common.h"
 #include "runtime/cli/commands.h"
@@ -12,12 +13,20 @@
 namespace llmrun::cli {
 
 int run_quantize(const QuantizeOptions& o) {
-  as_usage_error([&] { PrecisionPolicy::parse(o.precision, o.tensor_precision); });
+  as_usage_error([&] {
+    if (!eval::parse_auto_spec(o.precision)) PrecisionPolicy::parse(o.precision, o.tensor_precision);
+  });
   const auto t0 = std::chrono::steady_clock::now();
+  const std::string dir = resolve_model_dir(o.model);
   LoadOptions load;
-  load.precision = o.precision;
+  if (eval::parse_auto_spec(o.precision)) {
+    auto backend = make_backend({"cpu", 0});
+    load.precision = eval::resolve_precision(o.precision, dir, *backend);
+  } else {
+    load.precision = o.precision;
+  }
   load.tensor_precision = o.tensor_precision;
-  const LoadSummary summary = quantize_checkpoint(resolve_model_dir(o.model), o.out, load);
+  const LoadSummary summary = quantize_checkpoint(dir, o.out, load);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::cerr << "llmrun: wrote " << o.out << " in " << s << " s; " << summary.describe() << "\n";
   return 0;

@@ -62,3 +62,36 @@ TEST_F(Llmeval, SensitivityPlanMeetsBudgetAndBeatsUniform) {
 
 }  // namespace
 }  // namespace llmrun
+
+namespace llmrun {
+namespace {
+
+// --precision auto:max-kl=X measures once, caches the plan, and reuses it.
+TEST(AutoPrecision, MeasuresOnceThenReusesThePlan) {
+  LLMRUN_REQUIRE_FIXTURE(dir, "models/stories260k");
+  LLMRUN_REQUIRE_FIXTURE(text, "wikitext2/wiki.test.raw");
+  const fs::path tmp = fs::path(::testing::TempDir()) / ("llmrun_auto_" + std::to_string(::getpid()));
+  fs::remove_all(tmp);
+  fs::create_directories(tmp / "data");
+  // A short calibration text keeps the measurement quick.
+  std::ofstream(tmp / "data" / "wiki.test.raw") << testing::read_file(text).substr(0, 3000);
+  const std::string env = "XDG_CACHE_HOME=" + (tmp / "cache").string() + " LLMRUN_DATA=" + (tmp / "data").string() + " ";
+  const std::string cmd = env + bin("llmrun") + " --model " + dir + " --precision auto:max-kl=0.01 -p 'Once upon' -n 5 --temp 0";
+  auto first = run_command(cmd);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_NE(first.output.find("measuring per-tensor sensitivity"), std::string::npos) << first.output;
+  auto second = run_command(cmd);
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_NE(second.output.find("using the cached plan"), std::string::npos) << second.output;
+  auto bad = run_command(env + bin("llmrun") + " --model " + dir + " --precision auto:max-kl=abc -p x");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("'abc' is not a positive number"), std::string::npos) << bad.output;
+  auto no_data = run_command("XDG_CACHE_HOME=" + (tmp / "cache2").string() + " env -u LLMRUN_DATA " + bin("llmrun") +
+                             " --model " + dir + " --precision auto:bits=7 -p x");
+  EXPECT_EQ(no_data.exit_code, 1) << no_data.output;
+  EXPECT_NE(no_data.output.find("needs calibration text"), std::string::npos) << no_data.output;
+  fs::remove_all(tmp);
+}
+
+}  // namespace
+}  // namespace llmrun

@@ -1,0 +1,85 @@
+#include "eval/auto_precision.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <iostream>
+
+#include "loaders/sha256.h"
+#include "loaders/tokenizer/tokenizer.h"
+#include "runtime/error.h"
+#include "runtime/model_loader.h"
+#include "runtime/precision_policy.h"
+
+namespace llmrun::eval {
+namespace {
+
+constexpr int64_t kCalibrationTokens = 2048;
+constexpr int64_t kWindow = 512;
+
+std::string cache_dir() {
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  const std::string base = xdg && *xdg ? xdg : std::string(home ? home : ".") + "/.cache";
+  return base + "/llmrun/plans";
+}
+
+}  // namespace
+
+std::optional<PlanBudget> parse_auto_spec(const std::string& spec) {
+  if (spec.rfind("auto:", 0) != 0) return std::nullopt;
+  const std::string body = spec.substr(5);
+  const size_t eq = body.find('=');
+  if (eq == std::string::npos) fail("--precision ", spec, ": expected auto:max-kl=X, auto:bits=B or auto:max-bytes=N");
+  const std::string key = body.substr(0, eq), value = body.substr(eq + 1);
+  char* end = nullptr;
+  const double v = std::strtod(value.c_str(), &end);
+  if (value.empty() || *end != '\0' || !(v > 0)) fail("--precision ", spec, ": '", value, "' is not a positive number");
+  PlanBudget b;
+  if (key == "max-kl") b.max_kl = v;
+  else if (key == "max-bytes") b.max_bytes = int64_t(v);
+  else if (key == "bits") b.bits = v;
+  else fail("--precision ", spec, ": unknown budget '", key, "' (valid: max-kl, bits, max-bytes)");
+  return b;
+}
+
+std::string resolve_precision(const std::string& spec, const std::string& model_dir, Backend& backend,
+                              const std::string& calib_path) {
+  std::optional<PlanBudget> budget = parse_auto_spec(spec);
+  if (!budget) return spec;
+  namespace fs = std::filesystem;
+  const std::string key = sha256_hex(fs::absolute(model_dir).string() + "\n" + spec).substr(0, 16);
+  const std::string plan_path = cache_dir() + "/" + key + ".json";
+  if (fs::exists(plan_path)) {
+    std::cerr << "llmrun: " << spec << ": using the cached plan " << plan_path << "\n";
+    return "@" + plan_path;
+  }
+  std::string calib = calib_path;
+  if (calib.empty()) {
+    const char* data = std::getenv("LLMRUN_DATA");
+    calib = std::string(data ? data : "$LLMRUN_DATA") + "/wiki.test.raw";
+    if (!data || !fs::exists(calib))
+      fail("--precision ", spec, ": needs calibration text at ", calib,
+           " (set LLMRUN_DATA to a folder holding WikiText-2's wiki.test.raw, or run llmeval sensitivity --calib FILE "
+           "and pass --precision @plan.json)");
+  }
+  std::cerr << "llmrun: " << spec << ": measuring per-tensor sensitivity on " << calib << " (runs once; cached)\n";
+  LoadOptions load;
+  load.precision = "fp16";
+  LoadedModel base = load_model(model_dir, backend, load);
+  std::ifstream in(calib, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<int32_t> ids = load_tokenizer(model_dir)->encode(text, true);
+  if (int64_t(ids.size()) > kCalibrationTokens) ids.resize(size_t(kCalibrationTokens));
+  const auto sens = measure_sensitivity(*base.model, model_dir, ids, std::min(kWindow, base.config.max_position_embeddings),
+                                        {WeightFormat::int8, WeightFormat::fp8_e4m3, WeightFormat::fp6_e3m2});
+  const PrecisionPlan plan = make_plan(sens, WeightFormat::f16, *budget);
+  fs::create_directories(cache_dir());
+  write_precision_plan(plan_path, plan.tensors, std::nullopt,
+                       spec + " for " + model_dir + ": predicted KL " + std::to_string(plan.predicted_kl));
+  std::cerr << "llmrun: wrote plan " << plan_path << " (predicted KL " << plan.predicted_kl << ")\n";
+  return "@" + plan_path;
+}
+
+}  // namespace llmrun::eval

@@ -1,0 +1,23 @@
+#pragma once
+// --precision auto:max-kl=X | auto:bits=B | auto:max-bytes=N: measure sensitivity on
+// calibration text, write a plan, and load it as @plan.json. Plans are cached per model
+// and spec, so the measurement runs once.
+#include <optional>
+#include <string>
+
+#include "eval/sensitivity.h"
+#include "runtime/backend.h"
+
+namespace llmrun::eval {
+
+// The budget of an auto: spec; nullopt when the spec is not auto:. Throws llmrun::Error
+// naming --precision for a malformed one.
+std::optional<PlanBudget> parse_auto_spec(const std::string& spec);
+
+// Returns spec unchanged unless it is auto:..., then "@<cached plan path>" after running
+// (or reusing) the sensitivity measurement. Calibration text: $LLMRUN_DATA/wiki.test.raw
+// unless calib_path is given.
+std::string resolve_precision(const std::string& spec, const std::string& model_dir, Backend& backend,
+                              const std::string& calib_path = "");
+
+}  // namespace llmrun::eval
