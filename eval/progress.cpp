@@ -1,5 +1,7 @@
 #include "eval/progress.h"
 
+#include <memory>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -92,6 +94,20 @@ void Progress::draw(bool final) {
   if (length < last_length_) line.append(last_length_ - length, ' ');
   last_length_ = length;
   *out_ << '\r' << line << std::flush;
+}
+
+std::function<void(int64_t, int64_t)> progress_callback(const std::string& label) {
+  struct State {
+    std::unique_ptr<Progress> bar;
+    int64_t done = 0;
+  };
+  auto state = std::make_shared<State>();
+  return [state, label](int64_t done, int64_t total) {
+    if (!state->bar) state->bar = std::make_unique<Progress>(label, total, stderr_is_terminal());
+    state->bar->advance(done - state->done);
+    state->done = done;
+    if (done >= total) state->bar->finish();
+  };
 }
 
 }  // namespace llmrun::eval

@@ -3,6 +3,7 @@
 //   lambada [############..................] 1234/5153 23% 12.3 it/s ETA 5m19s
 // Single-threaded: call advance() from the loop that does the work.
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <iosfwd>
 #include <string>
@@ -51,5 +52,9 @@ std::string progress_line(const std::string& label, int64_t done, int64_t total,
 
 // "42s", "1m02s", "2h05m".
 std::string format_duration(double seconds);
+
+// A (done, total) callback drawing a Progress bar on stderr when it is a terminal;
+// the bar is created on the first call and finished when done reaches total.
+std::function<void(int64_t done, int64_t total)> progress_callback(const std::string& label);
 
 }  // namespace llmrun::eval

@@ -132,7 +132,11 @@ LoadSummary read_weights(const std::string& dir, const ModelConfig& config, Deco
   summary.by_format.resize(all_codecs().size());
 
   std::set<std::string> used;
-  for (const WeightSlot& slot : weight_table(config, weights)) {
+  const std::vector<WeightSlot> table = weight_table(config, weights);
+  int64_t total_bytes = 0, done_bytes = 0;
+  for (const WeightSlot& slot : table)
+    if (const TensorView* t = checkpoint.find(slot.hf_name)) total_bytes += int64_t(t->nbytes);
+  for (const WeightSlot& slot : table) {
     const bool vector = slot.role == WeightRole::vector;
     HostWeight w;
     if (!stored.empty()) {
@@ -158,6 +162,10 @@ LoadSummary read_weights(const std::string& dir, const ModelConfig& config, Deco
     }
     used.insert(slot.hf_name);
     sink.take(slot, std::move(w));
+    if (options.progress) {
+      if (const TensorView* t = checkpoint.find(slot.hf_name)) done_bytes += int64_t(t->nbytes);
+      options.progress(done_bytes, total_bytes);
+    }
   }
   for (const std::string& name : checkpoint.names())
     if (!used.count(name) && !is_ignored_tensor(config, name))

@@ -16,8 +16,10 @@ struct LoadOptions {
   // --precision spec (runtime/precision_policy.h): "auto" keeps the checkpoint's dtype.
   std::string precision = "auto";
   std::vector<std::string> tensor_precision;  // --tensor-precision REGEX=FORMAT, in order
-  // Warnings and progress, one line each (default: stderr).
+  // Warnings, one line each (default: stderr).
   std::function<void(const std::string&)> log;
+  // Called after each tensor with the source bytes read so far and in all (optional).
+  std::function<void(int64_t done, int64_t total)> progress;
 };
 
 // What was loaded, per format (indexed by WeightFormat), for the load summary.

@@ -58,6 +58,9 @@ LoadedModel EvalContext::load(const std::string& precision) {
   const auto t0 = std::chrono::steady_clock::now();
   LoadOptions load;
   load.precision = resolve_precision(precision, model_dir_, *backend_);
+  load.progress = [bar = progress_callback("loading " + precision + " MiB")](int64_t done, int64_t total) {
+    bar(done >> 20, total >> 20);
+  };
   LoadedModel m = load_model(model_dir_, *backend_, load);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::cerr << "llmeval: loaded " << precision << " in " << s << " s: " << m.summary.describe() << "\n";
@@ -88,20 +91,6 @@ void EvalContext::finish(const EvalReport& report) const {
     write_all(options_.out, report);
     std::cerr << "llmeval: wrote results.json, results.csv and charts to " << options_.out << "\n";
   }
-}
-
-std::function<void(int64_t, int64_t)> progress_callback(const std::string& label) {
-  struct State {
-    std::unique_ptr<Progress> bar;
-    int64_t done = 0;
-  };
-  auto state = std::make_shared<State>();
-  return [state, label](int64_t done, int64_t total) {
-    if (!state->bar) state->bar = std::make_unique<Progress>(label, total, stderr_is_terminal());
-    state->bar->advance(done - state->done);
-    state->done = done;
-    if (done >= total) state->bar->finish();
-  };
 }
 
 void fill_size(PrecisionRow& row, const LoadSummary& summary) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "eval/progress.h"
 #include "eval/results.h"
 #include "runtime/backend.h"
 #include "runtime/model_loader.h"
@@ -45,8 +46,6 @@ class EvalContext {
   std::unique_ptr<Backend> backend_;
 };
 
-// A progress callback drawing on stderr when it is a terminal.
-std::function<void(int64_t, int64_t)> progress_callback(const std::string& label);
 
 // Fills a row's size fields from a load summary.
 void fill_size(PrecisionRow& row, const LoadSummary& summary);

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "eval/auto_precision.h"
+#include "eval/progress.h"
 #include "runtime/chat/detect_chat_format.h"
 #include "runtime/cli/cli_common.h"
 #include "runtime/error.h"
@@ -47,6 +48,10 @@ LoadedRun load_run(const RunOptions& o, bool need_tokenizer) {
   LoadOptions load;
   load.precision = eval::resolve_precision(o.precision, run.model_dir, *run.backend);
   load.tensor_precision = o.tensor_precision;
+  // The bar counts MiB of checkpoint converted.
+  load.progress = [bar = eval::progress_callback("loading MiB")](int64_t done, int64_t total) {
+    bar(done >> 20, total >> 20);
+  };
   run.model = load_model(run.model_dir, *run.backend, load);
   if (need_tokenizer) {
     run.tokenizer = load_tokenizer(run.model_dir);
