@@ -5,9 +5,9 @@
 //   - scalar: the reference. Decodes a tile of W rows to fp32 with the codec's decode_row
 //     (scale applied) and takes an fp32 dot per (token, row). Portable, kept forever.
 //   - avx2 (AVX2 + FMA + F16C) and avx512 (AVX-512 F/BW/VL/VBMI + FMA + F16C): one set of
-//     kernels (simd/linear_kernels.h) over 8- or 16-lane vectors. Decode (n <= 8 tokens)
+//     kernels (simd/linear_kernels.h) over 8- or 16-lane vectors. Decode (n <= 3 tokens)
 //     streams each packed row once, dequantizes in registers and multiplies by the row
-//     scale once at the end; prefill (n > 8) decodes a tile of W to fp32 once and runs a
+//     scale once at the end; prefill (n > 3) decodes a tile of W to fp32 once and runs a
 //     register-blocked micro-kernel over all tokens. Each ISA's file is compiled with its
 //     own flags, so the rest of the binary stays baseline x86-64.
 // Every family reads W once per call, whatever n is.

@@ -4,15 +4,15 @@
 // the per-ISA files (linear_avx2.cpp, linear_avx512.cpp), each compiled with its own flags;
 // everything here has internal linkage, so the two instantiations never meet at link time.
 //
-// Decode, n <= 8 tokens (GEMV): each thread takes a contiguous range of W rows and streams
-// it once. A group of RB rows is walked in steps of the decoder's kStep weights; each step
+// Decode, n <= kGemvMaxTokens = 3 tokens (GEMV): each thread takes a contiguous range of
+// W rows and streams it once. A group of RB rows is walked in steps of the decoder's kStep weights; each step
 // of each row is dequantized in registers and multiplied into RB x NT accumulators (one per
 // row and token; two when there is a single token, to cover FMA latency). The row scale
 // (and the decoders' power-of-two kUnscale) multiplies each sum once at the end. The last
 // k % kStep weights of a row go through the codec's own decode_row into a zero-padded
 // buffer, so no load reads past a row.
 //
-// Prefill, n > 8 (GEMM): each thread owns tiles of kGemmTileRows rows; for every
+// Prefill and larger batches, n > 3 (GEMM): each thread owns tiles of kGemmTileRows rows; for every
 // kGemmTileCols-wide slice of k it decodes the tile's rows once to fp32 (exact code values,
 // zero-padded to whole vectors), then a 4-row x kGemmTokens micro-kernel (12 accumulators
 // of 16 AVX2 registers, 24 of 32 AVX-512 registers) runs over every token, adding each slice's dot products into out. out is scaled and
@@ -28,7 +28,7 @@ namespace {
 
 inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
 
-// ---- decode: GEMV over NT <= 8 tokens ----------------------------------------------------
+// ---- decode: GEMV over NT <= kGemvMaxTokens tokens -------------------------------------
 
 constexpr int kTailMax = 32;  // >= every decoder's kStep, a multiple of every vector width
 // Software prefetch distance of the decode kernels in bytes (tuned with bench_linear: rows
@@ -104,7 +104,7 @@ void gemv_rows(const D& dec, const LinearProblem& p, const GemvInputs& in, int64
 // Row-group height per token count: RB * NT * S accumulators stay within 8..12 registers.
 template <int NT>
 struct GemvShape {
-  static constexpr int kRows = NT <= 3 ? 4 : NT <= 6 ? 2 : 1;
+  static constexpr int kRows = 4;
   static constexpr int kSplit = NT == 1 ? 2 : 1;
 };
 
@@ -131,15 +131,11 @@ void gemv(const D& dec, const LinearProblem& p) {
 
 template <class Vec, class D>
 void gemv_any(const D& dec, const LinearProblem& p) {
+  static_assert(kGemvMaxTokens == 3, "one case per token count below");
   switch (p.n) {
     case 1: return gemv<Vec, D, 1>(dec, p);
     case 2: return gemv<Vec, D, 2>(dec, p);
     case 3: return gemv<Vec, D, 3>(dec, p);
-    case 4: return gemv<Vec, D, 4>(dec, p);
-    case 5: return gemv<Vec, D, 5>(dec, p);
-    case 6: return gemv<Vec, D, 6>(dec, p);
-    case 7: return gemv<Vec, D, 7>(dec, p);
-    case 8: return gemv<Vec, D, 8>(dec, p);
     default: __builtin_trap();  // linear.cpp sends only 1..kGemvMaxTokens here
   }
 }
@@ -204,6 +200,14 @@ template <class Vec, class D>
 void decode_span(const D& dec, const LinearProblem& p, const uint8_t* row, int64_t k0, int64_t len, float* dst) {
   using V = typename Vec::V;
   constexpr int kVecs = D::kStep / Vec::kLanes;
+  // Tile rows are short streams the hardware prefetcher misses (batches of 5..8 tokens are
+  // memory-bound here): fetch this row's next slice, or after the last slice the same row
+  // of the thread's next tile, while this slice is multiplied.
+  const CodecRecord& c = *p.codec;
+  const int64_t span_bytes = c.row_bytes(len);
+  const uint8_t* next = k0 + kGemmTileCols < p.k ? row + (k0 + kGemmTileCols) / c.block_size * c.block_bytes
+                                                  : row + kGemmTileRows * p.row_bytes;
+  for (int64_t b = 0; b < span_bytes; b += 64) Vec::prefetch(next + b);
   const V unscale = Vec::set1(D::kUnscale);
   int64_t i = 0;
   for (; i + D::kStep <= len; i += D::kStep) {
