@@ -23,8 +23,8 @@ enum class KernelIsa {
 
 // How the SIMD kernels turn fp8 E4M3 / fp6 E3M2 codes into fp32; both are exact.
 //   bits: fp8 moves its fields into an fp16 (shift + mask) and converts with F16C; fp6 does
-//         the same on AVX2, and on AVX-512 looks each code's fp16 up in a 64-byte table
-//         held in a register (VBMI byte permute).
+//         the same on AVX2, and on AVX-512 looks its magnitude up among 32 fp32 values held
+//         in two registers (vpermt2ps) after VBMI byte moves.
 //   lut:  gathers fp32 from a 256- / 64-entry table in memory.
 // bits measured 5-10x faster than lut on Zen 5 (bench_linear gemv_warm); lut is kept so
 // the comparison can be rerun on another CPU.

@@ -29,7 +29,7 @@ void linear_avx512(const LinearProblem& p) {
         dec.table = p.fp6_table;
         return run<VecAvx512>(dec, p);
       }
-      return run<VecAvx512>(Decode512Fp6Lookup{}, p);
+      return run<VecAvx512>(Decode512Fp6Permute{}, p);
   }
   __builtin_trap();  // linear.cpp checks simd_handles() first
 }
