@@ -2,6 +2,8 @@
 // Helpers shared by the tests: where fixtures and goldens live, and running CLIs.
 #include <gtest/gtest.h>
 
+#include "runtime/error.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -43,6 +45,17 @@ inline std::string read_file(const std::string& path) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+// The message of the llmrun::Error that f throws, or "(no error)".
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const ::llmrun::Error& e) {
+    return e.what();
+  }
+  return "(no error)";
 }
 
 struct CommandResult {

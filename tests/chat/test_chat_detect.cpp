@@ -16,14 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using ::llmrun::testing::error_of;
 
 // A scratch folder removed at the end of the test.
 struct TempDir {

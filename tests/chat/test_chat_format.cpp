@@ -10,14 +10,7 @@
 namespace llmrun::chat {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using ::llmrun::testing::error_of;
 
 TEST(ChatFormat, NamesRoundTrip) {
   const std::vector<std::string> expected = {"none", "chatml", "qwen3", "llama3", "llama2", "mistral"};

@@ -9,6 +9,7 @@
 #include "loaders/tokenizer/tokenizer.h"
 #include "runtime/model_loader.h"
 #include "tests/test_support.h"
+#include "tests/quiet_load.h"
 
 namespace llmrun::eval {
 namespace {
@@ -26,7 +27,7 @@ struct Stories {
 Stories load_stories(const std::string& dir) {
   Stories s;
   s.backend = make_backend({"cpu", 2});
-  s.model = load_model(dir, *s.backend, LoadOptions{"auto", {}, [](const std::string&) {}});
+  s.model = load_model(dir, *s.backend, testing::quiet_load("auto"));
   s.tokenizer = load_tokenizer(dir);
   return s;
 }

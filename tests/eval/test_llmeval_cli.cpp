@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "tests/test_support.h"
+#include "tests/eval/llmeval_fixture.h"
 
 namespace llmrun {
 namespace {
@@ -14,20 +14,7 @@ using testing::bin;
 using testing::run_command;
 namespace fs = std::filesystem;
 
-class Llmeval : public ::testing::Test {
- protected:
-  void SetUp() override {
-    out_ = fs::path(::testing::TempDir()) / ("llmeval_" + std::to_string(::getpid()) + "_" +
-                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(out_);
-  }
-  void TearDown() override { fs::remove_all(out_); }
-  testing::CommandResult llmeval(const std::string& args, bool merge = true) {
-    return run_command("env -u LLMRUN_DATA " + bin("llmeval") + " " + args, merge);
-  }
-  nlohmann::json results() { return nlohmann::json::parse(testing::read_file((out_ / "results.json").string())); }
-  fs::path out_;
-};
+using testing::Llmeval;
 
 TEST_F(Llmeval, LambadaTableAndFiles) {
   LLMRUN_REQUIRE_FIXTURE(dir, "models/stories260k");

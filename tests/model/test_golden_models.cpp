@@ -5,6 +5,7 @@
 #include "runtime/generate.h"
 #include "runtime/model_loader.h"
 #include "tests/model/golden.h"
+#include "tests/quiet_load.h"
 
 namespace llmrun {
 namespace {
@@ -29,7 +30,7 @@ struct Loaded {
 Loaded load(const std::string& dir) {
   Loaded l;
   l.backend = make_backend({"cpu", 2});
-  l.model = load_model(dir, *l.backend, LoadOptions{"auto", {}, [](const std::string&) {}});
+  l.model = load_model(dir, *l.backend, testing::quiet_load("auto"));
   return l;
 }
 

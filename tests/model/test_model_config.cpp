@@ -14,20 +14,14 @@
 #include "runtime/model_loader.h"
 #include "runtime/rope_frequencies.h"
 #include "tests/test_support.h"
+#include "tests/quiet_load.h"
 
 namespace llmrun {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using ::llmrun::testing::error_of;
 
 const char* kLlamaConfig = R"({"architectures":["LlamaForCausalLM"],"hidden_size":64,
   "intermediate_size":172,"num_hidden_layers":5,"num_attention_heads":8,
@@ -161,7 +155,7 @@ class BrokenCheckpoint : public ::testing::Test {
   }
   std::string load_error() {
     auto backend = make_backend({"cpu", 1});
-    return error_of([&] { load_model(dir_.string(), *backend, LoadOptions{"auto", {}, [](const std::string&) {}}); });
+    return error_of([&] { load_model(dir_.string(), *backend, testing::quiet_load("auto")); });
   }
   fs::path dir_;
 };
@@ -208,7 +202,7 @@ TEST_F(BrokenCheckpoint, UnusedTensorIsReported) {
   write_model({{"model.layers.0.extra.weight", {2}}});
   auto backend = make_backend({"cpu", 1});
   std::vector<std::string> log;
-  load_model(dir_.string(), *backend, LoadOptions{"auto", {}, [&](const std::string& l) { log.push_back(l); }});
+  load_model(dir_.string(), *backend, testing::quiet_load("auto", [&](const std::string& l) { log.push_back(l); }));
   ASSERT_EQ(log.size(), 1u);
   EXPECT_NE(log[0].find("model.layers.0.extra.weight is not used"), std::string::npos) << log[0];
 }

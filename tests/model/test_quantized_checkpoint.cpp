@@ -8,6 +8,7 @@
 #include "runtime/model_loader.h"
 #include "runtime/quantized_checkpoint.h"
 #include "tests/model/golden.h"
+#include "tests/quiet_load.h"
 
 namespace llmrun {
 namespace {
@@ -16,7 +17,7 @@ namespace fs = std::filesystem;
 
 std::vector<float> logits_of(const std::string& dir, const std::string& precision, const std::vector<int32_t>& ids) {
   auto backend = make_backend({"cpu", 1});
-  LoadedModel m = load_model(dir, *backend, LoadOptions{precision, {}, [](const std::string&) {}});
+  LoadedModel m = load_model(dir, *backend, testing::quiet_load(precision));
   KvCache cache = m.model->new_cache(int64_t(ids.size()));
   return m.model->forward(ids, cache, LogitRows::all);
 }
@@ -31,7 +32,7 @@ class QuantizedCheckpoint : public ::testing::TestWithParam<std::string> {
 TEST_P(QuantizedCheckpoint, RoundTripEqualsQuantizeAtLoad) {
   const testing::Golden g = testing::load_golden("qwen3-tiny");
   const std::string precision = GetParam();
-  quantize_checkpoint(g.dir, out_.string(), LoadOptions{precision, {}, [](const std::string&) {}});
+  quantize_checkpoint(g.dir, out_.string(), testing::quiet_load(precision));
   EXPECT_EQ(logits_of(out_.string(), "auto", g.prompt_ids), logits_of(g.dir, precision, g.prompt_ids));
 
   const Checkpoint ck = Checkpoint::open_dir(out_.string());
@@ -50,7 +51,7 @@ INSTANTIATE_TEST_SUITE_P(Formats, QuantizedCheckpoint, ::testing::Values("int8",
 
 TEST_F(QuantizedCheckpoint, ScaledLayoutIsCodesPlusScales) {
   const testing::Golden g = testing::load_golden("qwen3-tiny");
-  quantize_checkpoint(g.dir, out_.string(), LoadOptions{"fp6", {}, [](const std::string&) {}});
+  quantize_checkpoint(g.dir, out_.string(), testing::quiet_load("fp6"));
   const Checkpoint ck = Checkpoint::open_dir(out_.string());
   const TensorView& q = ck.get("model.layers.0.self_attn.q_proj.weight");  // [128, 64] fp6
   EXPECT_EQ(q.dtype, DType::u8);
@@ -62,10 +63,10 @@ TEST_F(QuantizedCheckpoint, ScaledLayoutIsCodesPlusScales) {
 
 TEST_F(QuantizedCheckpoint, RequantizingIsRefused) {
   const testing::Golden g = testing::load_golden("qwen3-tiny");
-  quantize_checkpoint(g.dir, out_.string(), LoadOptions{"int8", {}, [](const std::string&) {}});
+  quantize_checkpoint(g.dir, out_.string(), testing::quiet_load("int8"));
   auto backend = make_backend({"cpu", 1});
   try {
-    load_model(out_.string(), *backend, LoadOptions{"fp8", {}, [](const std::string&) {}});
+    load_model(out_.string(), *backend, testing::quiet_load("fp8"));
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("already quantized (int8)"), std::string::npos) << e.what();
