@@ -519,4 +519,13 @@ void write_safetensors(const std::string& path, const std::vector<TensorToWrite>
   }
 }
 
+void release_pages(const TensorView& view) {
+  if (view.nbytes == 0) return;
+  const uintptr_t page = uintptr_t(sysconf(_SC_PAGESIZE));
+  // Whole pages only; a page shared with a neighbouring tensor is simply re-read later.
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(view.data) & ~(page - 1);
+  const uintptr_t end = reinterpret_cast<uintptr_t>(view.data) + view.nbytes;
+  madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);  // advisory: failure is harmless
+}
+
 }  // namespace llmrun

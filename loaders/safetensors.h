@@ -76,6 +76,12 @@ class Checkpoint {
 // dtype). Non-finite values are kept; callers that must reject them check.
 std::vector<float> to_f32(const TensorView& view);
 
+// Tells the kernel the tensor's mapped pages are not needed now, so they leave the
+// resident set (they are re-read from the file if touched again). Loading converts one
+// tensor at a time; releasing each keeps peak memory near the converted model's size
+// instead of converted model + whole checkpoint.
+void release_pages(const TensorView& view);
+
 // Writes a safetensors file (used by tests that build broken files, and by
 // `llmrun quantize`). Tensors are laid out in the given order, 8-byte aligned header.
 // Written to a temporary file in the same folder and renamed into place, so a crash

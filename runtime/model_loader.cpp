@@ -153,6 +153,7 @@ LoadSummary read_weights(const std::string& dir, const ModelConfig& config, Deco
       const WeightFormat format = policy.format_for(slot.hf_name, slot.role, baseline);
       if (format == WeightFormat::f16) check_fits_f16(*t, values);
       w = encode(slot.hf_name, values, slot.rows, slot.cols, format);
+      release_pages(*t);
     }
     if (!vector) {
       FormatUsage& u = summary.by_format[size_t(w.format)];
