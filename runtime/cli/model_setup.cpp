@@ -1,6 +1,7 @@
 #include "runtime/cli/model_setup.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -10,6 +11,7 @@
 #include "runtime/chat/detect_chat_format.h"
 #include "runtime/cli/cli_common.h"
 #include "runtime/error.h"
+#include "runtime/hardware.h"
 #include "runtime/precision_policy.h"
 
 namespace llmrun::cli {
@@ -83,6 +85,24 @@ LoadedRun load_run(const RunOptions& o, bool need_tokenizer) {
 
   std::cerr << "llmrun: " << run.model.config.architecture << " from " << run.model_dir << " on "
             << run.backend->name() << " in " << run.load_seconds << " s; " << run.model.summary.describe() << "\n";
+  if (o.verbose) {
+    const ModelConfig& c = run.model.config;
+    std::fprintf(stderr,
+                 "llmrun: hardware: %s\n"
+                 "llmrun: model: %lld layers, hidden %lld, heads %lld/%lld (head_dim %lld), ffn %lld, vocab %lld, "
+                 "context %lld of %lld; precision %s\n"
+                 "llmrun: sampling: temp %.3g, top-k %lld, top-p %.3g, min-p %.3g, repeat-penalty %.3g, seed %llu; "
+                 "chat format %s; %zu stop ids\n",
+                 hardware_line(detect_hardware()).c_str(), static_cast<long long>(c.num_layers),
+                 static_cast<long long>(c.hidden_size), static_cast<long long>(c.num_heads),
+                 static_cast<long long>(c.num_kv_heads), static_cast<long long>(c.head_dim),
+                 static_cast<long long>(c.intermediate_size), static_cast<long long>(c.vocab_size),
+                 static_cast<long long>(run.context), static_cast<long long>(c.max_position_embeddings),
+                 o.precision.c_str(), run.sampling.temperature, static_cast<long long>(run.sampling.top_k),
+                 run.sampling.top_p, run.sampling.min_p, run.sampling.repetition_penalty,
+                 static_cast<unsigned long long>(run.sampling.seed), chat::chat_format_name(run.chat_format).c_str(),
+                 run.stop_ids.size());
+  }
   return run;
 }
 
