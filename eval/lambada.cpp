@@ -60,37 +60,52 @@ EncodedPassage encode_passage(const Tokenizer& tok, const LambadaPassage& p, boo
   return e;
 }
 
-LambadaResult score_lambada(DecoderModel& model, const std::vector<EncodedPassage>& passages,
+LambadaResult score_lambada(DecoderModel& model, const std::vector<EncodedPassage>& passages, int64_t batch,
                             const std::function<void(int64_t, int64_t)>& progress) {
   const int64_t vocab = model.config().vocab_size, max_len = model.config().max_position_embeddings;
+  if (batch < 1) fail("--batch must be >= 1, got ", batch);
   LambadaResult r;
-  KvCache cache = model.new_cache(max_len);
+  r.passages.resize(passages.size());
   int64_t correct = 0;
   double logprob_sum = 0;
-  for (size_t i = 0; i < passages.size(); ++i) {
-    const EncodedPassage& e = passages[i];
-    if (e.continuation.empty()) fail("lambada: passage ", i, " has an empty continuation after tokenization");
-    std::vector<int32_t> all = e.context;
-    all.insert(all.end(), e.continuation.begin(), e.continuation.end());
-    // lm-eval: (context + continuation)[-(max_length + 1):][:-1]
-    if (int64_t(all.size()) > max_len + 1) all.erase(all.begin(), all.end() - (max_len + 1));
-    all.pop_back();
-    cache.clear();
-    const std::vector<float> logits = model.forward(all, cache, LogitRows::all);  // [all.size(), vocab]
-    PassageScore s;
-    s.greedy = true;
-    const int64_t first = int64_t(all.size()) - int64_t(e.continuation.size());
-    for (size_t k = 0; k < e.continuation.size(); ++k) {
-      const float* row = logits.data() + (first + int64_t(k)) * vocab;
-      s.logprob += log_prob(row, vocab, e.continuation[k]);
-      s.greedy = s.greedy && argmax(row, vocab) == e.continuation[k];
+  for (size_t b0 = 0; b0 < passages.size(); b0 += size_t(batch)) {
+    const size_t b1 = std::min(passages.size(), b0 + size_t(batch));
+    std::vector<std::vector<int32_t>> inputs(b1 - b0);
+    std::vector<KvCache> caches;
+    std::vector<DecoderModel::Sequence> sequences;
+    for (size_t i = b0; i < b1; ++i) {
+      const EncodedPassage& e = passages[i];
+      if (e.continuation.empty()) fail("lambada: passage ", i, " has an empty continuation after tokenization");
+      std::vector<int32_t>& all = inputs[i - b0];
+      all = e.context;
+      all.insert(all.end(), e.continuation.begin(), e.continuation.end());
+      // lm-eval: (context + continuation)[-(max_length + 1):][:-1]
+      if (int64_t(all.size()) > max_len + 1) all.erase(all.begin(), all.end() - (max_len + 1));
+      all.pop_back();
+      caches.push_back(model.new_cache(int64_t(all.size())));
     }
-    s.tokens = int64_t(all.size());
-    r.tokens += s.tokens;
-    correct += s.greedy;
-    logprob_sum += s.logprob;
-    r.passages.push_back(s);
-    if (progress) progress(int64_t(i + 1), int64_t(passages.size()));
+    for (size_t i = 0; i < inputs.size(); ++i) sequences.push_back({&inputs[i], &caches[i]});
+    const std::vector<float> logits = model.forward_batch(sequences, LogitRows::all);  // [sum of lengths, vocab]
+    int64_t row0 = 0;
+    for (size_t i = b0; i < b1; ++i) {
+      const EncodedPassage& e = passages[i];
+      const std::vector<int32_t>& all = inputs[i - b0];
+      PassageScore s;
+      s.greedy = true;
+      const int64_t first = row0 + int64_t(all.size()) - int64_t(e.continuation.size());
+      for (size_t k = 0; k < e.continuation.size(); ++k) {
+        const float* row = logits.data() + (first + int64_t(k)) * vocab;
+        s.logprob += log_prob(row, vocab, e.continuation[k]);
+        s.greedy = s.greedy && argmax(row, vocab) == e.continuation[k];
+      }
+      s.tokens = int64_t(all.size());
+      row0 += s.tokens;
+      r.tokens += s.tokens;
+      correct += s.greedy;
+      logprob_sum += s.logprob;
+      r.passages[i] = s;
+    }
+    if (progress) progress(int64_t(b1), int64_t(passages.size()));
   }
   const double n = double(passages.size());
   r.accuracy = double(correct) / n;

@@ -42,7 +42,8 @@ struct LambadaResult {
   std::vector<PassageScore> passages;
 };
 
-LambadaResult score_lambada(DecoderModel& model, const std::vector<EncodedPassage>& passages,
+// `batch` passages run through the model together (DecoderModel::forward_batch).
+LambadaResult score_lambada(DecoderModel& model, const std::vector<EncodedPassage>& passages, int64_t batch = 1,
                             const std::function<void(int64_t done, int64_t total)>& progress = nullptr);
 
 }  // namespace llmrun::eval

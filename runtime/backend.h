@@ -114,6 +114,8 @@ class Backend {
   virtual void add(Tensor& x, const Tensor& y) = 0;
   // out[0..n) = x[first..first+n) (rows).
   virtual void take_rows(const Tensor& x, int64_t first, int64_t n, Tensor& out) = 0;
+  // out[first..first+src.rows) = src (rows); the inverse of take_rows.
+  virtual void put_rows(const Tensor& src, int64_t first, Tensor& out) = 0;
   // Copies x to the host as fp32 [rows, cols].
   virtual void to_host(const Tensor& x, float* dst) = 0;
 };

@@ -8,6 +8,7 @@ namespace llmrun::eval {
 struct LambadaOptions {
   std::string data;  // default $LLMRUN_DATA/lambada_test.jsonl
   int64_t limit = 0;
+  int64_t batch = 8;  // passages per forward pass
   // auto: what lm-eval's HF backend does by default — the tokenizer's own special
   // tokens (BOS for Llama/SentencePiece tokenizers, none for Qwen's); yes / no force it.
   std::string bos = "auto";

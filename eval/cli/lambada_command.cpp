@@ -56,7 +56,7 @@ int run_lambada(const CommonOptions& common, const LambadaOptions& o) {
   for (const std::string& p : precisions) {
     LoadedModel m = ctx.load(p);
     const auto t0 = std::chrono::steady_clock::now();
-    const LambadaResult r = score_lambada(*m.model, encoded, progress_callback(p));
+    const LambadaResult r = score_lambada(*m.model, encoded, o.batch, progress_callback(p));
     PrecisionRow row;
     row.precision = p;
     fill_size(row, m.summary);

@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   add_common(lambada, lc, true);
   lambada->add_option("--data", lo.data, "lambada_test.jsonl (default: $LLMRUN_DATA/lambada_test.jsonl)");
   lambada->add_option("--limit", lo.limit, "Only the first N passages")->check(CLI::NonNegativeNumber);
+  lambada->add_option("--batch", lo.batch, "Passages per forward pass (default 8)")->check(CLI::PositiveNumber);
   lambada->add_option("--bos", lo.bos,
                       "auto (the tokenizer's default, as lm-eval's HF backend) | yes | no: BOS before each passage");
 

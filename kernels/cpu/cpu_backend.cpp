@@ -74,6 +74,10 @@ class CpuBackend final : public Backend {
                  "take_rows");
     std::memcpy(cpu(out).data.data(), cpu(x).row(first), size_t(n * x.cols()) * sizeof(float));
   }
+  void put_rows(const Tensor& src, int64_t first, Tensor& out) override {
+    LLMRUN_CHECK(first >= 0 && first + src.rows() <= out.rows() && out.cols() == src.cols(), "put_rows");
+    std::memcpy(cpu(out).row(first), cpu(src).data.data(), size_t(src.rows() * src.cols()) * sizeof(float));
+  }
   void to_host(const Tensor& x, float* dst) override {
     std::memcpy(dst, cpu(x).data.data(), cpu(x).data.size() * sizeof(float));
   }

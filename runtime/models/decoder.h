@@ -38,9 +38,22 @@ class DecoderModel {
                              LogitRows rows = LogitRows::last,
                              const ForwardObserver& observe = nullptr);
 
+  // Several independent sequences in one pass, each with its own cache: the matrix
+  // products run over all their tokens together (throughput), attention per sequence.
+  // Logits: every row of every sequence in order (all), or each sequence's last (last).
+  struct Sequence {
+    const std::vector<int32_t>* ids;
+    KvCache* cache;
+  };
+  std::vector<float> forward_batch(const std::vector<Sequence>& sequences, LogitRows rows = LogitRows::all,
+                                   const ForwardObserver& observe = nullptr);
+
  private:
-  void attention_block(int64_t layer, const Tensor& normed, int64_t start_pos, KvCache& cache,
-                       Tensor& out);
+  struct Segment {
+    int64_t first_row, rows, start_pos;
+    KvCache* cache;
+  };
+  void attention_block(int64_t layer, const Tensor& normed, const std::vector<Segment>& segments, Tensor& out);
   void mlp_block(int64_t layer, const Tensor& normed, Tensor& out);
 
   ModelConfig config_;

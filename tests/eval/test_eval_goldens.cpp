@@ -51,7 +51,8 @@ TEST(LambadaGolden, MatchesLmEvalOnFirst500) {
     EXPECT_EQ(encoded[i].context, gp["context_ids"].get<std::vector<int32_t>>()) << i;
     EXPECT_EQ(encoded[i].continuation, gp["continuation_ids"].get<std::vector<int32_t>>()) << i;
   }
-  const LambadaResult r = score_lambada(*s.model.model, encoded);
+  // Batched, as llmeval runs it; the batch must not change any result (below).
+  const LambadaResult r = score_lambada(*s.model.model, encoded, 8);
   double worst = 0;
   for (size_t i = 0; i < 500; ++i) {
     const auto& gp = g["passages"][i];
@@ -64,6 +65,12 @@ TEST(LambadaGolden, MatchesLmEvalOnFirst500) {
   EXPECT_EQ(r.accuracy, g["acc"].get<double>());
   EXPECT_NEAR(r.accuracy_stderr, g["acc_stderr"].get<double>(), 1e-12);
   EXPECT_NEAR(r.perplexity, g["perplexity"].get<double>(), kRelative * g["perplexity"].get<double>());
+  const std::vector<EncodedPassage> first40(encoded.begin(), encoded.begin() + 40);
+  const LambadaResult one_by_one = score_lambada(*s.model.model, first40, 1);
+  for (size_t i = 0; i < 40; ++i) {
+    EXPECT_NEAR(one_by_one.passages[i].logprob, r.passages[i].logprob, 1e-5 * std::abs(r.passages[i].logprob)) << i;
+    EXPECT_EQ(one_by_one.passages[i].greedy, r.passages[i].greedy) << i;
+  }
   std::printf("[ measured ] lambada acc %.4f (lm-eval %.4f), ppl %.6g (lm-eval %.6g), worst log-prob rel. diff %.2e\n",
               r.accuracy, g["acc"].get<double>(), r.perplexity, g["perplexity"].get<double>(), worst);
 }

@@ -137,3 +137,31 @@ TEST(Stories260k, GreedyFromBosMatchesGolden) {
 
 }  // namespace
 }  // namespace llmrun
+
+namespace llmrun {
+namespace {
+
+// Several sequences in one pass give each one's logits as if run alone.
+TEST(ForwardBatch, EqualsSequencesRunAlone) {
+  const testing::Golden g = testing::load_golden("llama-tiny");
+  Loaded l = load(g.dir);
+  DecoderModel& m = *l.model.model;
+  std::vector<int32_t> a = g.prompt_ids, b(g.prompt_ids.begin(), g.prompt_ids.begin() + 5), c = g.greedy_ids;
+  KvCache ca = m.new_cache(64), cb = m.new_cache(64), cc = m.new_cache(64);
+  const std::vector<float> batched = m.forward_batch({{&a, &ca}, {&b, &cb}, {&c, &cc}}, LogitRows::all);
+  std::vector<float> alone;
+  for (const auto* ids : {&a, &b, &c}) {
+    KvCache cache = m.new_cache(64);
+    const std::vector<float> one = m.forward(*ids, cache, LogitRows::all);
+    alone.insert(alone.end(), one.begin(), one.end());
+  }
+  ASSERT_EQ(batched.size(), alone.size());
+  EXPECT_LE(max_abs_diff(batched, alone), kRelativeBound * max_abs(alone));
+  // The caches advanced independently: continuing b matches continuing b alone.
+  EXPECT_EQ(cb.size(), 5);
+  const std::vector<float> last = m.forward_batch({{&a, &ca}, {&b, &cb}}, LogitRows::last);
+  EXPECT_EQ(last.size(), size_t(2 * m.config().vocab_size));
+}
+
+}  // namespace
+}  // namespace llmrun
