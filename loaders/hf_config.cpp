@@ -182,6 +182,11 @@ ModelConfig parse_model_config(const std::string& text, const std::string& sourc
   const std::string act = get_or<std::string>(j, source, "hidden_act", "silu");
   if (act != "silu") fail(source, ": hidden_act \"", act, "\" is not supported (supported: silu)");
 
+  const auto window = j.find("sliding_window");
+  if (window != j.end() && window->is_number_integer() && get_or<bool>(j, source, "use_sliding_window", true)) {
+    c.sliding_window = window->get<int64_t>();
+    positive(source, "sliding_window", *c.sliding_window);
+  }
   row->apply(j, c);
   return c;
 }

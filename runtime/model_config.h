@@ -30,6 +30,9 @@ struct ModelConfig {
   double rope_theta = 10000.0;
   std::optional<Llama3RopeScaling> rope_scaling;
   bool tie_word_embeddings = false;
+  // Sliding-window attention (Mistral v0.1, Qwen2 with use_sliding_window): full
+  // attention equals it only up to this many positions, so contexts are capped there.
+  std::optional<int64_t> sliding_window;
   std::string torch_dtype;  // "bfloat16", "float16", "float32"
   std::optional<int32_t> bos_token_id;
   std::vector<int32_t> eos_token_ids;

@@ -72,6 +72,11 @@ LoadedRun load_run(const RunOptions& o, bool need_tokenizer) {
   run.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   run.sampling = sampling_with_defaults(o, run.model.generation);
   run.context = std::min<int64_t>(o.ctx, run.model.config.max_position_embeddings);
+  if (run.model.config.sliding_window && run.context > *run.model.config.sliding_window) {
+    run.context = *run.model.config.sliding_window;
+    std::cerr << "llmrun: note: context capped at the model's sliding window of " << run.context
+              << " tokens (sliding-window attention beyond it is not implemented)\n";
+  }
 
   run.stop_ids = run.model.generation.eos_token_ids.empty() ? run.model.config.eos_token_ids
                                                             : run.model.generation.eos_token_ids;

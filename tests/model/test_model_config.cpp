@@ -61,6 +61,20 @@ TEST(ModelConfig, EosAsListAndDtypeKey) {
   EXPECT_EQ(c.head_dim, 32);
 }
 
+TEST(ModelConfig, SlidingWindowOnlyWhenUsed) {
+  std::string mistral = kLlamaConfig;
+  mistral.replace(mistral.find("LlamaForCausalLM"), 16, "MistralForCausalLM");
+  mistral.insert(1, "\"sliding_window\":4096,");
+  EXPECT_EQ(parse_model_config(mistral, "c.json").sliding_window.value_or(0), 4096);
+  std::string qwen2 = kLlamaConfig;
+  qwen2.replace(qwen2.find("LlamaForCausalLM"), 16, "Qwen2ForCausalLM");
+  qwen2.insert(1, "\"sliding_window\":4096,\"use_sliding_window\":false,");
+  EXPECT_FALSE(parse_model_config(qwen2, "c.json").sliding_window.has_value());
+  std::string none = kLlamaConfig;
+  none.insert(1, "\"sliding_window\":null,");
+  EXPECT_FALSE(parse_model_config(none, "c.json").sliding_window.has_value());
+}
+
 TEST(ModelConfig, UnknownArchitectureListsSupported) {
   std::string j = kLlamaConfig;
   j.replace(j.find("LlamaForCausalLM"), 16, "GPT2LMHeadModel");
