@@ -42,6 +42,16 @@ void add_common(CLI::App* cmd, llmrun::eval::CommonOptions& c, bool precisions) 
   cmd->add_option("--out,-o", c.out, "Also write results.json, results.csv and SVG charts to this folder");
 }
 
+// The text a perplexity or KL run reads.
+void add_text(CLI::App* cmd, llmrun::eval::TextOptions& t) {
+  cmd->add_option("--file,-f", t.file, "UTF-8 text file");
+  cmd->add_option("--random-tokens", t.random_tokens, "Instead of --file: N random token ids (models without a tokenizer)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed", t.seed, "Seed for --random-tokens");
+  cmd->add_option("--max-tokens", t.max_tokens, "Only the first N tokens (0 = all)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--ctx", t.ctx, "Window length (capped at the model's context)")->check(CLI::PositiveNumber);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -65,24 +75,14 @@ int main(int argc, char** argv) {
   TextOptions po;
   CLI::App* ppl = app.add_subcommand("perplexity", "Perplexity of a text file with a sliding window (HF's method)");
   add_common(ppl, pc, true);
-  ppl->add_option("--file,-f", po.file, "UTF-8 text file");
-  ppl->add_option("--random-tokens", po.random_tokens, "Instead of --file: N random token ids (models without a tokenizer)")
-      ->check(CLI::NonNegativeNumber);
-  ppl->add_option("--seed", po.seed, "Seed for --random-tokens");
-  ppl->add_option("--max-tokens", po.max_tokens, "Only the first N tokens (0 = all)")->check(CLI::NonNegativeNumber);
-  ppl->add_option("--ctx", po.ctx, "Window length (capped at the model's context)")->check(CLI::PositiveNumber);
+  add_text(ppl, po);
   ppl->add_option("--stride", po.stride, "Step between windows")->check(CLI::PositiveNumber);
 
   CommonOptions kc;
   TextOptions ko;
   CLI::App* kld = app.add_subcommand("kld", "KL divergence and top-1 agreement of each precision vs the baseline");
   add_common(kld, kc, true);
-  kld->add_option("--file,-f", ko.file, "UTF-8 text file");
-  kld->add_option("--random-tokens", ko.random_tokens, "Instead of --file: N random token ids (models without a tokenizer)")
-      ->check(CLI::NonNegativeNumber);
-  kld->add_option("--seed", ko.seed, "Seed for --random-tokens");
-  kld->add_option("--max-tokens", ko.max_tokens, "Only the first N tokens (0 = all)")->check(CLI::NonNegativeNumber);
-  kld->add_option("--ctx", ko.ctx, "Window length (capped at the model's context)")->check(CLI::PositiveNumber);
+  add_text(kld, ko);
 
   CommonOptions bc;
   BenchOptions bo;

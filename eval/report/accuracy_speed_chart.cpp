@@ -314,13 +314,7 @@ std::string accuracy_speed_svg(const EvalReport& report) {
   const double height = panels.empty() ? 120 : kTitleHeight + kPanelTitleHeight + kPlotHeight + names_height + 12;
 
   SvgWriter svg(width, height, title);
-  svg.text("text", Attrs()
-                       .set("x", width / 2)
-                       .set("y", 26)
-                       .set("text-anchor", "middle")
-                       .set("font-size", 15.0)
-                       .set("font-weight", "bold"),
-           title);
+  svg.heading(width, title);
   if (panels.empty()) {
     svg.text("text", Attrs().set("x", width / 2).set("y", 80).set("text-anchor", "middle").set("fill", "#777777"),
              "no accuracy, KL, perplexity or speed measured");

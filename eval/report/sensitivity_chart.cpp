@@ -91,13 +91,7 @@ std::string sensitivity_svg(const SensitivityGrid& grid, const std::string& path
   const double height = grid_y + bar_h + 36;
 
   SvgWriter svg(width, height, title);
-  svg.text("text", Attrs()
-                       .set("x", width / 2)
-                       .set("y", 26)
-                       .set("text-anchor", "middle")
-                       .set("font-size", 15.0)
-                       .set("font-weight", "bold"),
-           title);
+  svg.heading(width, title);
   svg.open("defs");
   svg.open("linearGradient", Attrs().set("id", "kl-scale").set("x1", 0.0).set("y1", 1.0).set("x2", 0.0).set("y2", 0.0));
   for (size_t i = 0; i < viridis_stop_count(); ++i)

@@ -58,6 +58,16 @@ void SvgWriter::with_tooltip(const char* tag, const Attrs& attrs, const std::str
   out_ += std::string("<") + tag + attrs.text() + "><title>" + xml_escape(tooltip) + "</title></" + tag + ">\n";
 }
 
+void SvgWriter::heading(double width, const std::string& title) {
+  text("text", Attrs()
+                   .set("x", width / 2)
+                   .set("y", 26)
+                   .set("text-anchor", "middle")
+                   .set("font-size", 15.0)
+                   .set("font-weight", "bold"),
+       title);
+}
+
 std::string SvgWriter::finish() {
   // Only <svg> may still be open: every chart closes its own groups.
   LLMRUN_CHECK(depth_ == 1, "SVG closed with ", depth_ - 1, " groups open");

@@ -30,6 +30,9 @@ class SvgWriter {
   // <tag ...><title>tooltip</title></tag>: a shape with a hover tooltip.
   void with_tooltip(const char* tag, const Attrs& attrs, const std::string& tooltip);
 
+  // The chart's bold title, centred at the top of a chart `width` px wide.
+  void heading(double width, const std::string& title);
+
   // Closes every open element and returns the document.
   std::string finish();
 
