@@ -6,6 +6,7 @@
 #include <iterator>
 #include <iostream>
 
+#include "eval/data_path.h"
 #include "loaders/sha256.h"
 #include "loaders/tokenizer/tokenizer.h"
 #include "runtime/error.h"
@@ -57,12 +58,12 @@ std::string resolve_precision(const std::string& spec, const std::string& model_
   }
   std::string calib = calib_path;
   if (calib.empty()) {
-    const char* data = std::getenv("LLMRUN_DATA");
-    calib = std::string(data ? data : "$LLMRUN_DATA") + "/wiki.test.raw";
-    if (!data || !fs::exists(calib))
-      fail("--precision ", spec, ": needs calibration text at ", calib,
+    const std::optional<std::string> found = data_file("wiki.test.raw");
+    if (!found)
+      fail("--precision ", spec, ": needs calibration text at ", data_file_location("wiki.test.raw"),
            " (set LLMRUN_DATA to a folder holding WikiText-2's wiki.test.raw, or run llmeval sensitivity --calib FILE "
            "and pass --precision @plan.json)");
+    calib = *found;
   }
   std::cerr << "llmrun: " << spec << ": measuring per-tensor sensitivity on " << calib << " (runs once; cached)\n";
   LoadOptions load;

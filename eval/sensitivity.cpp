@@ -6,31 +6,10 @@
 #include "eval/log_probs.h"
 #include "loaders/safetensors.h"
 #include "runtime/error.h"
+#include "runtime/model_loader.h"
 #include "runtime/models/weight_table.h"
 
 namespace llmrun::eval {
-namespace {
-
-const char* projection_name(const std::string& hf_name) {
-  static const std::pair<const char*, const char*> kinds[] = {
-      {".q_proj.", "q"}, {".k_proj.", "k"}, {".v_proj.", "v"}, {".o_proj.", "o"},
-      {".gate_proj.", "gate"}, {".up_proj.", "up"}, {".down_proj.", "down"}};
-  for (const auto& [needle, kind] : kinds)
-    if (hf_name.find(needle) != std::string::npos) return kind;
-  return "?";
-}
-
-HostWeight encode_weight(const std::string& name, const std::vector<float>& src, int64_t rows, int64_t cols,
-                         WeightFormat format) {
-  const CodecRecord& c = codec(format);
-  HostWeight w{name, format, rows, cols, std::vector<uint8_t>(size_t(rows * c.row_bytes(cols))),
-               std::vector<float>(size_t(rows))};
-  for (int64_t r = 0; r < rows; ++r)
-    c.encode_row(src.data() + r * cols, cols, w.packed.data() + r * c.row_bytes(cols), &w.scales[size_t(r)]);
-  return w;
-}
-
-}  // namespace
 
 int64_t weight_bytes(WeightFormat format, int64_t rows, int64_t cols) {
   const CodecRecord& c = codec(format);
@@ -78,7 +57,7 @@ std::vector<TensorSensitivity> measure_sensitivity(DecoderModel& model, const st
     TensorSensitivity t;
     t.name = slot.hf_name;
     t.layer = std::stoll(slot.hf_name.substr(std::string("model.layers.").size()));
-    t.projection = projection_name(slot.hf_name);
+    t.projection = projection_of(slot.hf_name);
     t.rows = slot.rows;
     t.cols = slot.cols;
     const std::vector<float> source = to_f32(checkpoint.get(slot.hf_name));

@@ -37,24 +37,6 @@ void check_shape(const TensorView& t, const WeightSlot& slot) {
          shape_text(slot.rows, slot.cols, vector));
 }
 
-// Encodes rows of src [rows, cols] fp32 into `format`, rows in parallel.
-HostWeight encode(const std::string& name, const std::vector<float>& src, int64_t rows, int64_t cols,
-                  WeightFormat format) {
-  const CodecRecord& c = codec(format);
-  HostWeight w;
-  w.name = name;
-  w.format = format;
-  w.rows = rows;
-  w.cols = cols;
-  const int64_t row_bytes = c.row_bytes(cols);
-  w.packed.resize(size_t(rows * row_bytes));
-  w.scales.resize(size_t(rows));
-#pragma omp parallel for schedule(static) if (rows * cols >= (int64_t(1) << 18))
-  for (int64_t r = 0; r < rows; ++r)
-    c.encode_row(src.data() + r * cols, cols, w.packed.data() + r * row_bytes, &w.scales[size_t(r)]);
-  return w;
-}
-
 void check_finite(const TensorView& t, const std::vector<float>& values) {
   const int64_t i = quant::first_non_finite(values.data(), int64_t(values.size()));
   if (i >= 0) fail(t.file, ": ", t.name, ": non-finite value ", values[size_t(i)], " at element ", i);
@@ -70,6 +52,23 @@ void check_fits_f16(const TensorView& t, const std::vector<float>& values) {
 }
 
 }  // namespace
+
+HostWeight encode_weight(const std::string& name, const std::vector<float>& src, int64_t rows, int64_t cols,
+                         WeightFormat format) {
+  const CodecRecord& c = codec(format);
+  HostWeight w;
+  w.name = name;
+  w.format = format;
+  w.rows = rows;
+  w.cols = cols;
+  const int64_t row_bytes = c.row_bytes(cols);
+  w.packed.resize(size_t(rows * row_bytes));
+  w.scales.resize(size_t(rows));
+#pragma omp parallel for schedule(static) if (rows * cols >= (int64_t(1) << 18))
+  for (int64_t r = 0; r < rows; ++r)
+    c.encode_row(src.data() + r * cols, cols, w.packed.data() + r * row_bytes, &w.scales[size_t(r)]);
+  return w;
+}
 
 int64_t LoadSummary::total_bytes() const {
   int64_t b = 0;
@@ -152,7 +151,7 @@ LoadSummary read_weights(const std::string& dir, const ModelConfig& config, Deco
       check_finite(*t, values);
       const WeightFormat format = policy.format_for(slot.hf_name, slot.role, baseline);
       if (format == WeightFormat::f16) check_fits_f16(*t, values);
-      w = encode(slot.hf_name, values, slot.rows, slot.cols, format);
+      w = encode_weight(slot.hf_name, values, slot.rows, slot.cols, format);
       release_pages(*t);
     }
     if (!vector) {
@@ -197,7 +196,7 @@ LoadedModel load_model(const std::string& dir, Backend& backend, const LoadOptio
   }});
   const std::vector<float> inv_freq = rope_inverse_frequencies(out.config);
   weights.rope_inv_freq = backend.upload(
-      encode("rope.inv_freq", inv_freq, 1, int64_t(inv_freq.size()), WeightFormat::f32));
+      encode_weight("rope.inv_freq", inv_freq, 1, int64_t(inv_freq.size()), WeightFormat::f32));
   out.model = std::make_unique<DecoderModel>(out.config, std::move(weights), backend);
   return out;
 }

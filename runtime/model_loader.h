@@ -45,6 +45,11 @@ struct LoadedModel {
   LoadSummary summary;  // matrices (embedding, linear layers, head); not norms/biases
 };
 
+// Encodes src [rows, cols] fp32 into `format` row by row (rows in parallel when large).
+// src must be finite.
+HostWeight encode_weight(const std::string& name, const std::vector<float>& src, int64_t rows, int64_t cols,
+                         WeightFormat format);
+
 // The format a checkpoint's torch_dtype maps to ("bfloat16" -> bf16; unknown -> fp32).
 WeightFormat baseline_format(const ModelConfig& config);
 

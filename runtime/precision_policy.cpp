@@ -10,17 +10,6 @@
 namespace llmrun {
 namespace {
 
-// The projection a linear tensor belongs to: "q", "k", ..., "down"; empty otherwise.
-std::string projection_of(const std::string& name) {
-  static const std::pair<const char*, const char*> kinds[] = {
-      {".self_attn.q_proj.", "q"}, {".self_attn.k_proj.", "k"}, {".self_attn.v_proj.", "v"},
-      {".self_attn.o_proj.", "o"}, {".mlp.gate_proj.", "gate"},  {".mlp.up_proj.", "up"},
-      {".mlp.down_proj.", "down"}};
-  for (const auto& [needle, kind] : kinds)
-    if (name.find(needle) != std::string::npos) return kind;
-  return "";
-}
-
 bool is_attention(const std::string& projection) {
   return projection == "q" || projection == "k" || projection == "v" || projection == "o";
 }

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "eval/cli/commands.h"
+#include "eval/data_path.h"
 #include "eval/lambada.h"
 #include "loaders/sha256.h"
 #include "loaders/tokenizer/tokenizer.h"
@@ -16,14 +17,11 @@ namespace {
 
 std::string lambada_path(const LambadaOptions& o) {
   if (!o.data.empty()) return o.data;
-  const char* dir = std::getenv("LLMRUN_DATA");
-  const std::string expected = std::string(dir ? dir : "$LLMRUN_DATA") + "/lambada_test.jsonl";
-  if (!dir || !std::filesystem::exists(expected))
-    fail("no LAMBADA data at ", expected,
+  if (auto found = data_file("lambada_test.jsonl")) return *found;
+  fail("no LAMBADA data at ", data_file_location("lambada_test.jsonl"),
          ": pass --data FILE or set LLMRUN_DATA to a folder holding lambada_test.jsonl "
          "(lm-eval's lambada_openai test split, 5,153 lines, sha256 ",
          kLambadaSha256, ")");
-  return expected;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "eval/cli/commands.h"
+#include "eval/data_path.h"
 #include "eval/kl_compare.h"
 #include "eval/sensitivity.h"
 #include "loaders/tokenizer/tokenizer.h"
@@ -17,12 +18,9 @@ namespace {
 
 std::string calibration_path(const SensitivityOptions& o) {
   if (!o.calib.empty()) return o.calib;
-  const char* dir = std::getenv("LLMRUN_DATA");
-  const std::string expected = std::string(dir ? dir : "$LLMRUN_DATA") + "/wiki.test.raw";
-  if (!dir || !std::filesystem::exists(expected))
-    fail("no calibration text at ", expected, ": pass --calib FILE or set LLMRUN_DATA to a folder holding "
-         "wiki.test.raw (WikiText-2 raw test split)");
-  return expected;
+  if (auto found = data_file("wiki.test.raw")) return *found;
+  fail("no calibration text at ", data_file_location("wiki.test.raw"),
+       ": pass --calib FILE or set LLMRUN_DATA to a folder holding wiki.test.raw (WikiText-2 raw test split)");
 }
 
 std::vector<WeightFormat> candidate_list(const std::string& list) {

@@ -43,6 +43,16 @@ std::vector<WeightSlot> weight_table(const ModelConfig& c, DecoderWeights& w) {
   return t;
 }
 
+std::string projection_of(const std::string& name) {
+  static const std::pair<const char*, const char*> kinds[] = {
+      {".self_attn.q_proj.", "q"}, {".self_attn.k_proj.", "k"}, {".self_attn.v_proj.", "v"},
+      {".self_attn.o_proj.", "o"}, {".mlp.gate_proj.", "gate"},  {".mlp.up_proj.", "up"},
+      {".mlp.down_proj.", "down"}};
+  for (const auto& [needle, kind] : kinds)
+    if (name.find(needle) != std::string::npos) return kind;
+  return "";
+}
+
 bool is_ignored_tensor(const ModelConfig& c, const std::string& name) {
   if (c.tie_word_embeddings && name == "lm_head.weight") return true;
   const std::string suffix = "rotary_emb.inv_freq";

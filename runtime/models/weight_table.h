@@ -20,6 +20,10 @@ struct WeightSlot {
 
 std::vector<WeightSlot> weight_table(const ModelConfig& config, DecoderWeights& weights);
 
+// The projection a linear tensor belongs to: "q", "k", "v", "o", "gate", "up", "down";
+// empty for any other tensor.
+std::string projection_of(const std::string& hf_name);
+
 // File tensors we know and deliberately do not load (e.g. lm_head.weight of a tied
 // model, rotary caches written by old exporters).
 bool is_ignored_tensor(const ModelConfig& config, const std::string& hf_name);

@@ -1,0 +1,13 @@
+#pragma once
+// Data sets found through $LLMRUN_DATA (a folder), the default for --data / --calib.
+#include <optional>
+#include <string>
+
+namespace llmrun::eval {
+
+// $LLMRUN_DATA/name when the variable is set and the file exists.
+std::optional<std::string> data_file(const std::string& name);
+// Where data_file looked, for error messages ("$LLMRUN_DATA/name" when unset).
+std::string data_file_location(const std::string& name);
+
+}  // namespace llmrun::eval
