@@ -45,6 +45,10 @@ std::optional<PlanBudget> parse_auto_spec(const std::string& spec) {
   return b;
 }
 
+void check_precision_spec(const std::string& spec, const std::vector<std::string>& tensor_overrides) {
+  if (!parse_auto_spec(spec)) PrecisionPolicy::parse(spec, tensor_overrides);
+}
+
 std::string resolve_precision(const std::string& spec, const std::string& model_dir, Backend& backend,
                               const std::string& calib_path) {
   std::optional<PlanBudget> budget = parse_auto_spec(spec);

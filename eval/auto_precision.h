@@ -4,6 +4,7 @@
 // and spec, so the measurement runs once.
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "eval/sensitivity.h"
 #include "runtime/backend.h"
@@ -13,6 +14,10 @@ namespace llmrun::eval {
 // The budget of an auto: spec; nullopt when the spec is not auto:. Throws llmrun::Error
 // naming --precision for a malformed one.
 std::optional<PlanBudget> parse_auto_spec(const std::string& spec);
+
+// Checks a --precision value of any form (auto:..., or what PrecisionPolicy parses,
+// with the --tensor-precision overrides) without loading anything; throws llmrun::Error.
+void check_precision_spec(const std::string& spec, const std::vector<std::string>& tensor_overrides = {});
 
 // Returns spec unchanged unless it is auto:..., then "@<cached plan path>" after running
 // (or reusing) the sensitivity measurement. Calibration text: $LLMRUN_DATA/wiki.test.raw

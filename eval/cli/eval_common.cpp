@@ -11,7 +11,6 @@
 #include "runtime/cli/cli_common.h"
 #include "runtime/error.h"
 #include "runtime/hardware.h"
-#include "runtime/precision_policy.h"
 
 #ifndef LLMRUN_GIT_COMMIT
 #define LLMRUN_GIT_COMMIT "unknown"
@@ -37,7 +36,7 @@ std::vector<std::string> precision_list(const std::string& list, const std::stri
     if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
   for (const std::string& p : out) {
     try {
-      if (!parse_auto_spec(p)) PrecisionPolicy::parse(p);
+      check_precision_spec(p);
     } catch (const Error& e) {
       // The policy names its own flag (--precision: ...); here the flag is --precisions.
       std::string why = e.what();

@@ -12,7 +12,6 @@
 #include "runtime/cli/cli_common.h"
 #include "runtime/error.h"
 #include "runtime/hardware.h"
-#include "runtime/precision_policy.h"
 
 namespace llmrun::cli {
 
@@ -36,7 +35,7 @@ SamplerOptions sampling_with_defaults(const RunOptions& o, const GenerationDefau
 LoadedRun load_run(const RunOptions& o, bool need_tokenizer) {
   as_usage_error([&] {
     validate(o.sampling);
-    if (!eval::parse_auto_spec(o.precision)) PrecisionPolicy::parse(o.precision, o.tensor_precision);
+    eval::check_precision_spec(o.precision, o.tensor_precision);
     if (!o.chat_format.empty()) chat::parse_chat_format(o.chat_format);
     if (o.think != "show" && o.think != "hide" && o.think != "off")
       fail("--think must be show, hide or off, got '", o.think, "'");

@@ -8,13 +8,12 @@
 #include "runtime/cli/cli_common.h"
 #include "runtime/cli/commands.h"
 #include "runtime/model_loader.h"
-#include "runtime/precision_policy.h"
 
 namespace llmrun::cli {
 
 int run_quantize(const QuantizeOptions& o) {
   as_usage_error([&] {
-    if (!eval::parse_auto_spec(o.precision)) PrecisionPolicy::parse(o.precision, o.tensor_precision);
+    eval::check_precision_spec(o.precision, o.tensor_precision);
   });
   const auto t0 = std::chrono::steady_clock::now();
   const std::string dir = resolve_model_dir(o.model);
