@@ -16,19 +16,27 @@ std::vector<int32_t> generate(DecoderModel& model, KvCache& cache, Sampler& samp
   GenerationStats s;
   s.prompt_tokens = int64_t(request.prompt.size());
 
+  // Greedy decoding picks the token on the backend; sampling reads the logits here.
+  const bool on_backend = sampler.greedy();
+  std::vector<float> logits;
+  int32_t next = -1;
+  auto step = [&](const std::vector<int32_t>& ids) {
+    if (on_backend) next = model.forward_argmax(ids, cache);
+    else logits = model.forward(ids, cache);
+  };
   auto t0 = clock::now();
-  std::vector<float> logits = model.forward(request.prompt, cache);
+  step(request.prompt);
   auto t1 = clock::now();
   s.prefill_seconds = std::chrono::duration<double>(t1 - t0).count();
 
   while (int64_t(out.size()) < request.max_new_tokens) {
-    const int32_t id = sampler.sample(logits.data(), vocab, history);
+    const int32_t id = on_backend ? next : sampler.sample(logits.data(), vocab, history);
     out.push_back(id);
     history.push_back(id);
     const bool stop = std::find(request.stop_ids.begin(), request.stop_ids.end(), id) != request.stop_ids.end();
     if ((on_token && !on_token(id)) || stop || int64_t(out.size()) == request.max_new_tokens) break;
     if (cache.remaining() < 1) break;  // the caller sees fewer tokens than asked and can say why
-    logits = model.forward({id}, cache);
+    step({id});
   }
   s.generated_tokens = int64_t(out.size());
   s.decode_seconds = std::chrono::duration<double>(clock::now() - t1).count();

@@ -4,9 +4,9 @@
 
 namespace llmrun {
 
-KvCache::KvCache(Backend& backend, int64_t layers, int64_t kv_heads, int64_t head_dim,
-                 int64_t capacity)
-    : storage_(backend.alloc_kv(layers, kv_heads, head_dim, capacity)) {}
+KvCache::KvCache(Backend& backend, int64_t layers, int64_t kv_heads, int64_t head_dim, int64_t capacity,
+                 TensorType dtype)
+    : storage_(backend.alloc_kv(layers, kv_heads, head_dim, capacity, dtype)) {}
 
 void KvCache::check_room(int64_t n) const {
   if (n > remaining())

@@ -9,7 +9,7 @@ namespace llmrun {
 
 class KvCache {
  public:
-  KvCache(Backend& backend, int64_t layers, int64_t kv_heads, int64_t head_dim, int64_t capacity);
+  KvCache(Backend& backend, int64_t layers, int64_t kv_heads, int64_t head_dim, int64_t capacity, TensorType dtype);
   int64_t size() const { return size_; }
   int64_t capacity() const { return storage_->capacity(); }
   int64_t remaining() const { return capacity() - size_; }

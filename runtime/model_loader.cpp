@@ -190,8 +190,11 @@ LoadedModel load_model(const std::string& dir, Backend& backend, const LoadOptio
   out.generation = load_generation_defaults(dir + "/generation_config.json");
   DecoderWeights weights;
   out.summary = read_weights(dir, out.config, weights, options, {[&](const WeightSlot& slot, HostWeight&& w) {
-    if (!backend.supports(w.format))
-      fail(slot.hf_name, ": backend ", backend.name(), " cannot run ", format_name(w.format), " weights");
+    const TensorType act = backend.activation_dtype(baseline_format(out.config));
+    const Op op = slot.role == WeightRole::vector ? Op::rmsnorm : Op::linear;
+    if (!backend.supports(op, w.format, act))
+      fail(slot.hf_name, ": backend ", backend.name(), " cannot run ", format_name(w.format), " weights with ",
+           tensor_type_name(act), " activations");
     *slot.target = backend.upload(w);
   }});
   const std::vector<float> inv_freq = rope_inverse_frequencies(out.config);

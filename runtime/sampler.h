@@ -23,6 +23,9 @@ void validate(const SamplerOptions& options);
 class Sampler {
  public:
   explicit Sampler(const SamplerOptions& options);
+  // Plain argmax (temperature 0, no repetition penalty): the backend can choose the token
+  // itself and only the id crosses to the host.
+  bool greedy() const { return options_.temperature == 0.0 && options_.repetition_penalty == 1.0; }
   // logits: [vocab] fp32; history: tokens seen so far (for the repetition penalty).
   int32_t sample(const float* logits, int64_t vocab, const std::vector<int32_t>& history);
   // The distribution sample() draws from after every filter (for tests): [vocab].

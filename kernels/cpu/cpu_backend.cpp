@@ -18,22 +18,34 @@ class CpuBackend final : public Backend {
   explicit CpuBackend(int threads) : threads_(threads > 0 ? threads : omp_get_num_procs()) {}
 
   std::string name() const override { return "cpu (" + std::to_string(threads_) + " threads)"; }
-  bool supports(WeightFormat /*format*/) const override { return true; }  // every codec has a row decoder
+  // Every codec has a row decoder and a dot; activations are always fp32 here.
+  bool supports(Op /*op*/, WeightFormat /*format*/, TensorType activation) const override {
+    return activation == TensorType::f32;
+  }
+  TensorType activation_dtype(WeightFormat /*checkpoint*/) const override { return TensorType::f32; }
 
-  std::unique_ptr<Tensor> alloc(int64_t rows, int64_t cols) override {
-    return std::make_unique<CpuTensor>(rows, cols);
+  std::unique_ptr<Tensor> alloc(int64_t rows, int64_t cols, TensorType dtype) override {
+    return std::make_unique<CpuTensor>(rows, cols, dtype);
+  }
+  std::unique_ptr<Tensor> view_rows(Tensor& t, int64_t first, int64_t n) override {
+    return std::make_unique<CpuTensor>(cpu(t), first, n);
+  }
+  void write_i32(const std::vector<int32_t>& host, Tensor& out) override {
+    LLMRUN_CHECK(out.dtype() == TensorType::i32 && int64_t(host.size()) == out.rows() * out.cols(), "write_i32");
+    std::copy(host.begin(), host.end(), cpu(out).ints.begin());
   }
   std::unique_ptr<Weight> upload(const HostWeight& weight) override {
     return std::make_unique<CpuWeight>(weight);
   }
-  std::unique_ptr<KvStorage> alloc_kv(int64_t layers, int64_t kv_heads, int64_t head_dim,
-                                      int64_t capacity) override {
+  std::unique_ptr<KvStorage> alloc_kv(int64_t layers, int64_t kv_heads, int64_t head_dim, int64_t capacity,
+                                      TensorType /*dtype: always f32 here*/) override {
     return std::make_unique<CpuKvStorage>(layers, kv_heads, head_dim, capacity);
   }
 
-  void embed(const Weight& table, const std::vector<int32_t>& ids, Tensor& out) override {
-    LLMRUN_CHECK(out.rows() == int64_t(ids.size()) && out.cols() == table.cols(), table.name());
-    cpu::embed(cpu(table), ids, cpu(out));
+  void embed(const Weight& table, const Tensor& ids, Tensor& out) override {
+    LLMRUN_CHECK(out.rows() == ids.rows() && ids.cols() == 1 && out.cols() == table.cols(), table.name());
+    const Span<int32_t> id = cpu(ids).ints;
+    cpu::embed(cpu(table), std::vector<int32_t>(id.begin(), id.end()), cpu(out));
   }
   void rmsnorm(const Tensor& x, const Weight& gain, float eps, Tensor& out) override {
     LLMRUN_CHECK(gain.cols() == x.cols() && same_shape(x, out), gain.name());
@@ -49,17 +61,24 @@ class CpuBackend final : public Backend {
     LLMRUN_CHECK(!bias || bias->cols() == w.rows(), w.name());
     cpu::linear(cpu(x), cpu(w), bias ? &cpu(*bias) : nullptr, cpu(out), threads_);
   }
-  void rope(Tensor& x, int64_t head_dim, int64_t start_pos, const Weight& inv_freq) override {
+  void rope(Tensor& x, int64_t head_dim, const Tensor& positions, const Weight& inv_freq) override {
     LLMRUN_CHECK(x.cols() % head_dim == 0 && inv_freq.cols() * 2 == head_dim, "head_dim ", head_dim);
-    cpu::rope(cpu(x), head_dim, start_pos, cpu(inv_freq));
+    LLMRUN_CHECK(positions.rows() == x.rows() && positions.dtype() == TensorType::i32, "rope positions");
+    cpu::rope(cpu(x), head_dim, cpu(positions).ints.data(), cpu(inv_freq));
   }
-  void attention(const Tensor& q, const Tensor& k, const Tensor& v, KvStorage& cache, int64_t layer,
-                 int64_t start_pos, const AttentionShape& s, Tensor& out) override {
+  void attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionBatch& batch, int64_t layer,
+                 const AttentionShape& s, Tensor& out) override {
     LLMRUN_CHECK(q.cols() == s.n_heads * s.head_dim && k.cols() == s.n_kv_heads * s.head_dim &&
                      same_shape(k, v) && same_shape(q, out) && s.n_heads % s.n_kv_heads == 0,
                  "layer ", layer);
-    LLMRUN_CHECK(start_pos + q.rows() <= cache.capacity(), "cache capacity ", cache.capacity());
-    cpu::attention(cpu(q), cpu(k), cpu(v), cpu(cache), layer, start_pos, s, cpu(out), threads_);
+    for (const AttentionBatch::Segment& seg : batch.segments) {
+      LLMRUN_CHECK(seg.first_row >= 0 && seg.first_row + seg.rows <= q.rows(), "attention segment rows");
+      LLMRUN_CHECK(seg.start_pos + seg.rows <= seg.cache->capacity(), "cache capacity ", seg.cache->capacity());
+      const CpuTensor qs(cpu(q), seg.first_row, seg.rows), ks(cpu(k), seg.first_row, seg.rows),
+          vs(cpu(v), seg.first_row, seg.rows);
+      CpuTensor os(cpu(out), seg.first_row, seg.rows);
+      cpu::attention(qs, ks, vs, cpu(*seg.cache), layer, seg.start_pos, s, os, threads_);
+    }
   }
   void swiglu(const Tensor& gate, const Tensor& up, Tensor& out) override {
     LLMRUN_CHECK(same_shape(gate, up) && same_shape(gate, out), "swiglu");
@@ -78,8 +97,21 @@ class CpuBackend final : public Backend {
     LLMRUN_CHECK(first >= 0 && first + src.rows() <= out.rows() && out.cols() == src.cols(), "put_rows");
     std::memcpy(cpu(out).row(first), cpu(src).data.data(), size_t(src.rows() * src.cols()) * sizeof(float));
   }
+  void argmax(const Tensor& x, Tensor& out) override {
+    LLMRUN_CHECK(out.dtype() == TensorType::i32 && out.rows() == x.rows() && out.cols() == 1, "argmax");
+    for (int64_t r = 0; r < x.rows(); ++r) {
+      const float* row = cpu(x).row(r);
+      int64_t best = 0;  // the first maximum, as torch.argmax
+      for (int64_t i = 1; i < x.cols(); ++i)
+        if (row[i] > row[best]) best = i;
+      cpu(out).ints[size_t(r)] = int32_t(best);
+    }
+  }
   void to_host(const Tensor& x, float* dst) override {
     std::memcpy(dst, cpu(x).data.data(), cpu(x).data.size() * sizeof(float));
+  }
+  std::vector<int32_t> read_i32(const Tensor& x) override {
+    return std::vector<int32_t>(cpu(x).ints.begin(), cpu(x).ints.end());
   }
 
  private:

@@ -4,6 +4,26 @@
 
 namespace llmrun::cpu {
 
+CpuTensor::CpuTensor(int64_t rows, int64_t cols, TensorType dtype) : Tensor(rows, cols, dtype) {
+  const size_t n = size_t(rows * cols);
+  if (dtype == TensorType::i32) {
+    i32_storage_.resize(n);
+    ints = {i32_storage_.data(), n};
+  } else if (dtype == TensorType::f32) {
+    f32_storage_.resize(n);
+    data = {f32_storage_.data(), n};
+  } else {
+    fail("cpu backend: tensors are f32 or i32, not ", tensor_type_name(dtype));
+  }
+}
+
+CpuTensor::CpuTensor(const CpuTensor& base, int64_t first, int64_t n) : Tensor(n, base.cols(), base.dtype()) {
+  LLMRUN_CHECK(first >= 0 && n >= 0 && first + n <= base.rows(), "rows ", first, "+", n, " of ", base.rows());
+  const size_t offset = size_t(first * base.cols()), count = size_t(n * base.cols());
+  if (base.data.data()) data = {base.data.data() + offset, count};
+  if (base.ints.data()) ints = {base.ints.data() + offset, count};
+}
+
 CpuWeight::CpuWeight(const HostWeight& w)
     : Weight(w.name, w.format, w.rows, w.cols),
       row_bytes(codec(w.format).row_bytes(w.cols)),

@@ -6,12 +6,32 @@
 
 namespace llmrun::cpu {
 
+// A run of values that a tensor owns or views (vector-like, without ownership).
+template <typename T>
+struct Span {
+  T* ptr = nullptr;
+  size_t n = 0;
+  T* data() const { return ptr; }
+  size_t size() const { return n; }
+  T* begin() const { return ptr; }
+  T* end() const { return ptr + n; }
+  T& operator[](size_t i) const { return ptr[i]; }
+};
+
+// The CPU computes every activation in fp32, so a tensor is fp32 or (ids, positions) i32.
 class CpuTensor final : public Tensor {
  public:
-  CpuTensor(int64_t rows, int64_t cols) : Tensor(rows, cols), data(size_t(rows * cols)) {}
+  CpuTensor(int64_t rows, int64_t cols, TensorType dtype = TensorType::f32);
+  // Rows [first, first + n) of base, sharing its storage.
+  CpuTensor(const CpuTensor& base, int64_t first, int64_t n);
   float* row(int64_t r) { return data.data() + r * cols(); }
   const float* row(int64_t r) const { return data.data() + r * cols(); }
-  std::vector<float> data;  // [rows, cols] fp32
+  Span<float> data;    // [rows, cols] fp32 (empty for i32 tensors)
+  Span<int32_t> ints;  // [rows, cols] i32 (empty for f32 tensors)
+
+ private:
+  std::vector<float> f32_storage_;
+  std::vector<int32_t> i32_storage_;
 };
 
 class CpuWeight final : public Weight {

@@ -1,14 +1,45 @@
 #include "runtime/models/decoder.h"
 
 #include "runtime/error.h"
+#include "runtime/model_loader.h"
 
 namespace llmrun {
 
 DecoderModel::DecoderModel(ModelConfig config, DecoderWeights weights, Backend& backend)
-    : config_(std::move(config)), weights_(std::move(weights)), backend_(backend) {}
+    : config_(std::move(config)),
+      weights_(std::move(weights)),
+      backend_(backend),
+      act_(backend.activation_dtype(baseline_format(config_))) {}
 
 KvCache DecoderModel::new_cache(int64_t capacity) {
-  return KvCache(backend_, config_.num_layers, config_.num_kv_heads, config_.head_dim, capacity);
+  return KvCache(backend_, config_.num_layers, config_.num_kv_heads, config_.head_dim, capacity, act_);
+}
+
+void DecoderModel::reserve(int64_t tokens) {
+  if (tokens <= workspace_.capacity) return;
+  // Grow in powers of two: prompts of many lengths then reallocate only a few times.
+  int64_t cap = 16;
+  while (cap < tokens) cap *= 2;
+  const ModelConfig& c = config_;
+  const int64_t q_cols = c.num_heads * c.head_dim, kv_cols = c.num_kv_heads * c.head_dim;
+  Workspace w;
+  w.capacity = cap;
+  w.ids = backend_.alloc(cap, 1, TensorType::i32);
+  w.positions = backend_.alloc(cap, 1, TensorType::i32);
+  w.residual = backend_.alloc(cap, c.hidden_size, TensorType::f32);
+  w.normed = backend_.alloc(cap, c.hidden_size, act_);
+  w.block = backend_.alloc(cap, c.hidden_size, act_);
+  w.q = backend_.alloc(cap, q_cols, act_);
+  w.attn = backend_.alloc(cap, q_cols, act_);
+  w.k = backend_.alloc(cap, kv_cols, act_);
+  w.v = backend_.alloc(cap, kv_cols, act_);
+  w.gate = backend_.alloc(cap, c.intermediate_size, act_);
+  w.up = backend_.alloc(cap, c.intermediate_size, act_);
+  w.head_in = backend_.alloc(cap, c.hidden_size, TensorType::f32);
+  w.final_normed = backend_.alloc(cap, c.hidden_size, act_);
+  w.logits = backend_.alloc(cap, c.vocab_size, act_);
+  w.next_ids = backend_.alloc(cap, 1, TensorType::i32);
+  workspace_ = std::move(w);
 }
 
 std::vector<float> DecoderModel::forward(const std::vector<int32_t>& ids, KvCache& cache,
@@ -18,70 +49,94 @@ std::vector<float> DecoderModel::forward(const std::vector<int32_t>& ids, KvCach
 
 std::vector<float> DecoderModel::forward_batch(const std::vector<Sequence>& sequences, LogitRows rows,
                                                const ForwardObserver& observe) {
+  int64_t out_rows = 0;
+  run(sequences, rows, observe, &out_rows);
+  std::vector<float> host(static_cast<size_t>(out_rows * config_.vocab_size));
+  backend_.to_host(*backend_.view_rows(*workspace_.logits, 0, out_rows), host.data());
+  return host;
+}
+
+int32_t DecoderModel::forward_argmax(const std::vector<int32_t>& ids, KvCache& cache) {
+  int64_t out_rows = 0;
+  run({{&ids, &cache}}, LogitRows::last, nullptr, &out_rows);
+  auto logits = backend_.view_rows(*workspace_.logits, 0, 1);
+  auto next = backend_.view_rows(*workspace_.next_ids, 0, 1);
+  backend_.argmax(*logits, *next);
+  return backend_.read_i32(*next).at(0);
+}
+
+void DecoderModel::run(const std::vector<Sequence>& sequences, LogitRows rows, const ForwardObserver& observe,
+                       int64_t* out_rows) {
   if (sequences.empty()) fail("forward: no sequences given");
-  std::vector<int32_t> ids;  // every sequence's tokens, concatenated
-  std::vector<Segment> segments;
+  std::vector<int32_t> ids, positions;  // every sequence's tokens and positions, concatenated
+  AttentionBatch batch;
   for (const Sequence& s : sequences) {
     if (s.ids->empty()) fail("forward: no tokens given");
     for (int32_t id : *s.ids)
       if (id < 0 || id >= config_.vocab_size)
         fail("token id ", id, " is out of range for a vocabulary of ", config_.vocab_size);
     s.cache->check_room(int64_t(s.ids->size()));
-    segments.push_back({int64_t(ids.size()), int64_t(s.ids->size()), s.cache->size(), s.cache});
+    const int64_t start = s.cache->size();
+    batch.segments.push_back({&s.cache->storage(), int64_t(ids.size()), int64_t(s.ids->size()), start});
     ids.insert(ids.end(), s.ids->begin(), s.ids->end());
+    for (int64_t p = 0; p < int64_t(s.ids->size()); ++p) positions.push_back(int32_t(start + p));
   }
   const int64_t n = int64_t(ids.size());
   const float eps = float(config_.rms_norm_eps);
+  reserve(n);
+  Workspace& w = workspace_;
 
-  auto residual = backend_.alloc(n, config_.hidden_size);   // [n, hidden]
-  auto normed = backend_.alloc(n, config_.hidden_size);     // [n, hidden]
-  auto block_out = backend_.alloc(n, config_.hidden_size);  // [n, hidden]
-  backend_.embed(*weights_.embed, ids, *residual);
+  auto id_rows = backend_.view_rows(*w.ids, 0, n);
+  auto position_rows = backend_.view_rows(*w.positions, 0, n);
+  backend_.write_i32(ids, *id_rows);
+  backend_.write_i32(positions, *position_rows);
+  batch.positions = position_rows.get();
+
+  auto residual = backend_.view_rows(*w.residual, 0, n);  // [n, hidden] f32
+  auto normed = backend_.view_rows(*w.normed, 0, n);      // [n, hidden]
+  auto block_out = backend_.view_rows(*w.block, 0, n);    // [n, hidden]
+  backend_.embed(*weights_.embed, *id_rows, *residual);
   if (observe) observe("embed", *residual);
 
   for (int64_t l = 0; l < config_.num_layers; ++l) {
     const LayerWeights& lw = weights_.layers[size_t(l)];
     backend_.rmsnorm(*residual, *lw.attn_norm, eps, *normed);
-    attention_block(l, *normed, segments, *block_out);
+    attention_block(l, *normed, batch, *block_out);
     backend_.add(*residual, *block_out);
     backend_.rmsnorm(*residual, *lw.mlp_norm, eps, *normed);
     mlp_block(l, *normed, *block_out);
     backend_.add(*residual, *block_out);
     if (observe) observe("layer." + std::to_string(l), *residual);
   }
-  for (const Segment& seg : segments) seg.cache->advance(seg.rows);
+  for (const Sequence& s : sequences) s.cache->advance(int64_t(s.ids->size()));
 
   // Only the rows whose logits are wanted go through the final norm and LM head.
-  const int64_t out_rows = rows == LogitRows::all ? n : int64_t(segments.size());
-  std::unique_ptr<Tensor> last;
-  const Tensor* head_in = residual.get();
-  if (out_rows != n) {
-    last = backend_.alloc(out_rows, config_.hidden_size);  // [sequences, hidden]
-    auto row = backend_.alloc(1, config_.hidden_size);
-    for (size_t i = 0; i < segments.size(); ++i) {
-      backend_.take_rows(*residual, segments[i].first_row + segments[i].rows - 1, 1, *row);
-      backend_.put_rows(*row, int64_t(i), *last);
+  *out_rows = rows == LogitRows::all ? n : int64_t(sequences.size());
+  std::unique_ptr<Tensor> head_in;
+  if (*out_rows == n) {
+    head_in = backend_.view_rows(*w.residual, 0, n);
+  } else {
+    head_in = backend_.view_rows(*w.head_in, 0, *out_rows);  // [sequences, hidden]
+    for (size_t i = 0; i < batch.segments.size(); ++i) {
+      const AttentionBatch::Segment& seg = batch.segments[i];
+      auto last = backend_.view_rows(*residual, seg.first_row + seg.rows - 1, 1);
+      backend_.put_rows(*last, int64_t(i), *head_in);
     }
-    head_in = last.get();
   }
-  auto final_normed = backend_.alloc(out_rows, config_.hidden_size);
+  auto final_normed = backend_.view_rows(*w.final_normed, 0, *out_rows);
   backend_.rmsnorm(*head_in, *weights_.final_norm, eps, *final_normed);
   if (observe) observe("final_norm", *final_normed);
-  auto logits = backend_.alloc(out_rows, config_.vocab_size);  // [out_rows, vocab]
+  auto logits = backend_.view_rows(*w.logits, 0, *out_rows);  // [out_rows, vocab]
   backend_.linear(*final_normed, weights_.head(), nullptr, *logits);
-  std::vector<float> host(static_cast<size_t>(out_rows * config_.vocab_size));
-  backend_.to_host(*logits, host.data());
-  return host;
 }
 
-void DecoderModel::attention_block(int64_t layer, const Tensor& x, const std::vector<Segment>& segments,
-                                   Tensor& out) {
+void DecoderModel::attention_block(int64_t layer, const Tensor& x, const AttentionBatch& batch, Tensor& out) {
   const LayerWeights& lw = weights_.layers[size_t(layer)];
   const int64_t n = x.rows(), hd = config_.head_dim;
-  const int64_t q_cols = config_.num_heads * hd, kv_cols = config_.num_kv_heads * hd;
-  auto q = backend_.alloc(n, q_cols);   // [n, heads * head_dim]
-  auto k = backend_.alloc(n, kv_cols);  // [n, kv_heads * head_dim]
-  auto v = backend_.alloc(n, kv_cols);  // [n, kv_heads * head_dim]
+  Workspace& w = workspace_;
+  auto q = backend_.view_rows(*w.q, 0, n);  // [n, heads * head_dim]
+  auto k = backend_.view_rows(*w.k, 0, n);  // [n, kv_heads * head_dim]
+  auto v = backend_.view_rows(*w.v, 0, n);  // [n, kv_heads * head_dim]
   backend_.linear(x, *lw.q, lw.q_bias.get(), *q);
   backend_.linear(x, *lw.k, lw.k_bias.get(), *k);
   backend_.linear(x, *lw.v, lw.v_bias.get(), *v);
@@ -90,34 +145,18 @@ void DecoderModel::attention_block(int64_t layer, const Tensor& x, const std::ve
     backend_.rmsnorm_heads(*q, *lw.q_norm, eps);
     backend_.rmsnorm_heads(*k, *lw.k_norm, eps);
   }
-  auto attn = backend_.alloc(n, q_cols);  // [n, heads * head_dim]
+  backend_.rope(*q, hd, *batch.positions, *weights_.rope_inv_freq);
+  backend_.rope(*k, hd, *batch.positions, *weights_.rope_inv_freq);
+  auto attn = backend_.view_rows(*w.attn, 0, n);  // [n, heads * head_dim]
   const AttentionShape shape{config_.num_heads, config_.num_kv_heads, hd};
-  if (segments.size() == 1) {
-    const Segment& s = segments.front();
-    backend_.rope(*q, hd, s.start_pos, *weights_.rope_inv_freq);
-    backend_.rope(*k, hd, s.start_pos, *weights_.rope_inv_freq);
-    backend_.attention(*q, *k, *v, s.cache->storage(), layer, s.start_pos, shape, *attn);
-  } else {
-    // Each sequence has its own positions and cache: slice its rows out and back.
-    for (const Segment& s : segments) {
-      auto qs = backend_.alloc(s.rows, q_cols), ks = backend_.alloc(s.rows, kv_cols);
-      auto vs = backend_.alloc(s.rows, kv_cols), as = backend_.alloc(s.rows, q_cols);
-      backend_.take_rows(*q, s.first_row, s.rows, *qs);
-      backend_.take_rows(*k, s.first_row, s.rows, *ks);
-      backend_.take_rows(*v, s.first_row, s.rows, *vs);
-      backend_.rope(*qs, hd, s.start_pos, *weights_.rope_inv_freq);
-      backend_.rope(*ks, hd, s.start_pos, *weights_.rope_inv_freq);
-      backend_.attention(*qs, *ks, *vs, s.cache->storage(), layer, s.start_pos, shape, *as);
-      backend_.put_rows(*as, s.first_row, *attn);
-    }
-  }
+  backend_.attention(*q, *k, *v, batch, layer, shape, *attn);
   backend_.linear(*attn, *lw.o, lw.o_bias.get(), out);
 }
 
 void DecoderModel::mlp_block(int64_t layer, const Tensor& x, Tensor& out) {
   const LayerWeights& lw = weights_.layers[size_t(layer)];
-  auto gate = backend_.alloc(x.rows(), config_.intermediate_size);  // [n, ffn]
-  auto up = backend_.alloc(x.rows(), config_.intermediate_size);    // [n, ffn]
+  auto gate = backend_.view_rows(*workspace_.gate, 0, x.rows());  // [n, ffn]
+  auto up = backend_.view_rows(*workspace_.up, 0, x.rows());      // [n, ffn]
   backend_.linear(x, *lw.gate, lw.gate_bias.get(), *gate);
   backend_.linear(x, *lw.up, lw.up_bias.get(), *up);
   backend_.swiglu(*gate, *up, *gate);

@@ -31,6 +31,11 @@ class DecoderModel {
 
   KvCache new_cache(int64_t capacity);
 
+  // Makes the workspace hold forwards of up to `tokens` rows at once. forward() grows it
+  // when given more; a caller that knows its largest batch reserves once, so no forward
+  // allocates (and buffer addresses stay fixed for captured steps).
+  void reserve(int64_t tokens);
+
   // Runs ids at positions [cache.size(), cache.size() + n) as one batch, appending to
   // the cache. Returns fp32 logits [1 or n, vocab] row-major. Ids out of range or a
   // full cache are errors that say so.
@@ -48,17 +53,38 @@ class DecoderModel {
   std::vector<float> forward_batch(const std::vector<Sequence>& sequences, LogitRows rows = LogitRows::all,
                                    const ForwardObserver& observe = nullptr);
 
+  // Runs ids like forward() and returns the id of the largest last-row logit, chosen on
+  // the backend: only one id crosses to the host (greedy decoding).
+  int32_t forward_argmax(const std::vector<int32_t>& ids, KvCache& cache);
+
  private:
-  struct Segment {
-    int64_t first_row, rows, start_pos;
-    KvCache* cache;
+  // Every activation buffer, allocated once per capacity (rows); a forward of n rows uses
+  // views of their first n rows.
+  struct Workspace {
+    int64_t capacity = 0;
+    std::unique_ptr<Tensor> ids, positions;   // [cap, 1] i32
+    std::unique_ptr<Tensor> residual;         // [cap, hidden] f32: the residual stream
+    std::unique_ptr<Tensor> normed, block;    // [cap, hidden] activation dtype
+    std::unique_ptr<Tensor> q, attn;          // [cap, heads * head_dim]
+    std::unique_ptr<Tensor> k, v;             // [cap, kv_heads * head_dim]
+    std::unique_ptr<Tensor> gate, up;         // [cap, ffn]
+    std::unique_ptr<Tensor> head_in;          // [cap, hidden] f32: rows whose logits are wanted
+    std::unique_ptr<Tensor> final_normed;     // [cap, hidden]
+    std::unique_ptr<Tensor> logits;           // [cap, vocab]
+    std::unique_ptr<Tensor> next_ids;         // [cap, 1] i32
   };
-  void attention_block(int64_t layer, const Tensor& normed, const std::vector<Segment>& segments, Tensor& out);
+  // Runs the layers and the head; the logits stay on the backend in workspace_.logits
+  // (its first `*out_rows` rows).
+  void run(const std::vector<Sequence>& sequences, LogitRows rows, const ForwardObserver& observe,
+           int64_t* out_rows);
+  void attention_block(int64_t layer, const Tensor& normed, const AttentionBatch& batch, Tensor& out);
   void mlp_block(int64_t layer, const Tensor& normed, Tensor& out);
 
   ModelConfig config_;
   DecoderWeights weights_;
   Backend& backend_;
+  TensorType act_;  // the backend's activation dtype for this checkpoint
+  Workspace workspace_;
 };
 
 }  // namespace llmrun

@@ -92,7 +92,7 @@ std::unique_ptr<CpuWeight> bias_weight(const std::vector<float>& b) {
 
 std::unique_ptr<CpuTensor> tensor(int64_t rows, int64_t cols, const std::vector<float>& values) {
   auto t = std::make_unique<CpuTensor>(rows, cols);
-  t->data = values;
+  std::copy(values.begin(), values.end(), t->data.begin());
   return t;
 }
 
@@ -113,7 +113,7 @@ std::vector<float> run(const CpuTensor& x, const CpuWeight& w, const CpuWeight* 
   CpuTensor out(x.rows(), w.rows());
   std::fill(out.data.begin(), out.data.end(), std::nanf(""));  // every output must be written
   linear(x, w, bias, out, threads, isa, decode);
-  return out.data;
+  return std::vector<float>(out.data.begin(), out.data.end());
 }
 
 struct FastPath {
