@@ -30,6 +30,13 @@ constexpr double kU32 = 5.9604644775390625e-8;  // 2^-24
 inline double unit_roundoff(ActType t) {
   return t == ActType::f32 ? 0.0 : t == ActType::bf16 ? 0.00390625 /* 2^-8 */ : 0.00048828125 /* 2^-11 */;
 }
+// Rounding a value to the activation dtype: RNE gives |error| <= u_act * |x| in the normal
+// range and half the smallest subnormal below it (2^-25 for fp16, 2^-134 for bf16).
+inline double act_rounding(ActType t, double x) {
+  const double half_tiny = t == ActType::f16 ? 2.98023223876953125e-8 : t == ActType::bf16 ? 1e-40 : 0.0;
+  return unit_roundoff(t) * std::fabs(x) + half_tiny;
+}
+
 // CUDA's fast exp/rsqrt are within 2 ulps (CUDA C Programming Guide, accuracy tables); we
 // allow 4 per transcendental step to cover the argument's own rounding.
 constexpr double kTranscendentalUlps = 4.0;
@@ -61,7 +68,7 @@ inline ::testing::AssertionResult all_within(const std::vector<float>& got, cons
 
 // The dot-product bound above for one output: sum_abs = sum_k |w_k x_k|, K terms.
 inline double dot_bound(ActType out, double ref, double sum_abs, int64_t k) {
-  return unit_roundoff(out) * std::fabs(ref) + 2.0 * double(k) * kU32 * sum_abs + 1e-30;
+  return act_rounding(out, ref) + 2.0 * double(k) * kU32 * sum_abs + 1e-30;
 }
 
 }  // namespace llmrun::testing
