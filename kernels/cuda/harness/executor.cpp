@@ -1,10 +1,14 @@
-// Fibers over ucontext: each simulated thread has its own stack and is resumed by a
-// per-block scheduler until it exits or waits at a barrier/collective that is not yet
-// complete. Under AddressSanitizer the stack switches are announced to it.
+// Fibers: each simulated thread has its own stack and is resumed by a per-block scheduler
+// until it exits or waits at a barrier/collective that is not yet complete. On x86-64 a
+// stack switch is a few instructions (callee-saved registers, MXCSR and the x87 control
+// word), elsewhere ucontext, whose sigprocmask system call per switch made whole-model
+// runs ~30x slower. Under AddressSanitizer the stack switches are announced to it.
 #include "kernels/cuda/harness/executor.h"
 
 #include <sys/mman.h>
+#if !defined(__x86_64__)
 #include <ucontext.h>
+#endif
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,8 +22,64 @@
 #define LLMRUN_HARNESS_ASAN 1
 #endif
 
+#if defined(__x86_64__)
+extern "C" void llmrun_harness_switch(void** save_sp, void* new_sp);
+extern "C" void llmrun_harness_trampoline();
+extern "C" void llmrun_harness_fiber_main();
+// llmrun_harness_switch(save, next): pushes the callee-saved state, stores the stack
+// pointer in *save and resumes the stack `next` (saved the same way, or made by
+// start_fiber to "return" into the trampoline, which calls the fiber's main).
+asm(R"(
+  .text
+  .globl llmrun_harness_switch
+  .type llmrun_harness_switch, @function
+llmrun_harness_switch:
+  pushq %rbp
+  pushq %rbx
+  pushq %r12
+  pushq %r13
+  pushq %r14
+  pushq %r15
+  subq $8, %rsp
+  stmxcsr (%rsp)
+  fnstcw 4(%rsp)
+  movq %rsp, (%rdi)
+  movq %rsi, %rsp
+  ldmxcsr (%rsp)
+  fldcw 4(%rsp)
+  addq $8, %rsp
+  popq %r15
+  popq %r14
+  popq %r13
+  popq %r12
+  popq %rbx
+  popq %rbp
+  ret
+  .size llmrun_harness_switch, .-llmrun_harness_switch
+
+  .globl llmrun_harness_trampoline
+  .type llmrun_harness_trampoline, @function
+llmrun_harness_trampoline:
+  call llmrun_harness_fiber_main
+  ud2
+  .size llmrun_harness_trampoline, .-llmrun_harness_trampoline
+)");
+#endif
+
 namespace llmrun::harness {
 namespace {
+
+#if defined(__x86_64__)
+struct Context {
+  void* sp = nullptr;
+};
+inline void switch_context(Context& save, Context& next) { llmrun_harness_switch(&save.sp, next.sp); }
+#else
+struct Context {
+  ucontext_t uc;
+};
+inline void switch_context(Context& save, Context& next) { swapcontext(&save.uc, &next.uc); }
+#endif
 
 #if defined(LLMRUN_HARNESS_ASAN)
 constexpr size_t kStackBytes = 512 * 1024;  // ASan's redzones make frames much larger
@@ -30,7 +90,7 @@ constexpr size_t kStackBytes = 128 * 1024;
 enum class Wait { none, block, warp };
 
 struct SimThread {
-  ucontext_t context;
+  Context context;
   uint3 index;
   int warp = 0, lane = 0;
   bool done = false;
@@ -44,7 +104,9 @@ struct WarpState {
   unsigned arrived = 0;  // lanes arrived at the current collective
   unsigned mask = 0;     // the current collective's mask
   uint64_t generation = 0;
-  uint64_t values[kWarpSize] = {};
+  // Lane values of the current collective, double-buffered by generation parity: a lane can
+  // only start collective g+1 once every lane has arrived at (and so read) collective g-1's.
+  uint64_t values[2][kWarpSize] = {};
 };
 
 // One block being run; the built-ins reach it through `g_block`.
@@ -62,7 +124,7 @@ struct BlockRun {
   unsigned done = 0;
   uint64_t progress = 0;
   SimThread* current = nullptr;
-  ucontext_t scheduler;
+  Context scheduler;
   std::exception_ptr error;
 #if defined(LLMRUN_HARNESS_ASAN)
   const void* scheduler_stack_bottom = nullptr;
@@ -107,11 +169,15 @@ void yield_to_scheduler() {
 #else
   before_switch(&fake, nullptr, 0);
 #endif
-  swapcontext(&run.current->context, &run.scheduler);
+  switch_context(run.current->context, run.scheduler);
   after_switch(fake, nullptr);
 }
 
-void fiber_main() {
+}  // namespace
+}  // namespace llmrun::harness
+
+extern "C" void llmrun_harness_fiber_main() {
+  using namespace llmrun::harness;
   after_switch(nullptr, g_block);
   BlockRun& run = *g_block;
   try {
@@ -125,8 +191,13 @@ void fiber_main() {
 #if defined(LLMRUN_HARNESS_ASAN)
   before_switch(nullptr, run.scheduler_stack_bottom, run.scheduler_stack_size);  // this fiber ends
 #endif
-  setcontext(&run.scheduler);
+  Context dead;
+  switch_context(dead, run.scheduler);  // never resumed
+  __builtin_unreachable();
 }
+
+namespace llmrun::harness {
+namespace {
 
 std::string where(const BlockRun& run) {
   const SimThread& t = *run.current;
@@ -180,14 +251,24 @@ std::string deadlock_report(const BlockRun& run) {
                         " have exited (every thread must reach each barrier; every lane of a mask each collective)");
 }
 
-// A fresh context for t that starts in fiber_main. Apart from the caller: getcontext
-// returns twice, like setjmp.
+// A fresh context for t that starts in llmrun_harness_fiber_main.
 __attribute__((noinline)) void start_fiber(SimThread& t) {
-  getcontext(&t.context);
-  t.context.uc_stack.ss_sp = t.stack;
-  t.context.uc_stack.ss_size = kStackBytes;
-  t.context.uc_link = nullptr;
-  makecontext(&t.context, fiber_main, 0);
+#if defined(__x86_64__)
+  // What llmrun_harness_switch pops: MXCSR and x87 control word (defaults), six
+  // callee-saved registers, then the "return address" (the trampoline). The stack is
+  // 16-byte aligned at the trampoline's call, as the ABI wants.
+  uint64_t* sp = reinterpret_cast<uint64_t*>(static_cast<char*>(t.stack) + kStackBytes - 16 - 64);
+  sp[0] = 0x1f80ull | (0x037full << 32);
+  for (int i = 1; i <= 6; ++i) sp[i] = 0;
+  sp[7] = reinterpret_cast<uint64_t>(&llmrun_harness_trampoline);
+  t.context.sp = sp;
+#else
+  getcontext(&t.context.uc);
+  t.context.uc.uc_stack.ss_sp = t.stack;
+  t.context.uc.uc_stack.ss_size = kStackBytes;
+  t.context.uc.uc_link = nullptr;
+  makecontext(&t.context.uc, llmrun_harness_fiber_main, 0);
+#endif
 }
 
 // Resumes the block's fibers round-robin until all have exited. Kept apart from the caller
@@ -201,7 +282,7 @@ __attribute__((noinline)) void schedule_block(BlockRun& run, std::vector<SimThre
       run.current = &t;
       void* fake = nullptr;
       before_switch(&fake, t.stack, kStackBytes);
-      swapcontext(&run.scheduler, &t.context);
+      switch_context(run.scheduler, t.context);
       after_switch(fake, nullptr);
       if (run.error) std::rethrow_exception(run.error);
     }
@@ -362,25 +443,24 @@ uint64_t shuffle(unsigned mask, uint64_t value, int source_lane) {
   BlockRun& run = block();
   SimThread& t = *run.current;
   WarpState& w = run.warps[size_t(t.warp)];
-  w.values[t.lane] = value;
+  uint64_t* values = w.values[w.generation & 1];
+  values[t.lane] = value;
   warp_barrier(run, mask);
   if (source_lane < 0 || source_lane >= kWarpSize || !(mask & (1u << source_lane)))
     fail(where(run), ": shuffle reads lane ", source_lane, ", outside mask 0x", std::hex, mask);
-  const uint64_t got = w.values[source_lane];
-  warp_barrier(run, mask);  // nobody overwrites values until every lane has read
-  return got;
+  return values[source_lane];
 }
 
 unsigned ballot(unsigned mask, bool predicate) {
   BlockRun& run = block();
   SimThread& t = *run.current;
   WarpState& w = run.warps[size_t(t.warp)];
-  w.values[t.lane] = predicate ? 1 : 0;
+  uint64_t* values = w.values[w.generation & 1];
+  values[t.lane] = predicate ? 1 : 0;
   warp_barrier(run, mask);
   unsigned bits = 0;
   for (int l = 0; l < kWarpSize; ++l)
-    if ((mask >> l & 1u) && w.values[l]) bits |= 1u << l;
-  warp_barrier(run, mask);
+    if ((mask >> l & 1u) && values[l]) bits |= 1u << l;
   return bits;
 }
 
