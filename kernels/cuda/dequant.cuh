@@ -15,12 +15,13 @@
 //   bf16       the 16 bits moved to the top of an fp32 (a shift or a mask).
 //   f16        cvt.f32.f16 (HADD2.F32 on sm_80+).
 //   int8       the 0x6400 trick: byte ^ 0x80 in the mantissa of f16 1024 gives
-//              1024 + 128 + q exactly; converted to fp32 and 1152 subtracted (exact).
+//              1024 + 128 + q exactly; 1152 subtracted in f16x2 (exact), then cvt.
 //   fp8 E4M3   cvt.rn.f16x2.e4m3x2 (sm_89+); elsewhere the bits moved into an f16
 //              (value * 2^-8) times 256 in f16 (exact), NaN codes to f16 NaN 0x7fff.
 //   fp6 E3M2   shifts and masks build (s << 15) | (code & 0x1f) << 8 = value * 2^-12
 //              in f16 from the 4-bit and 2-bit planes (weight_layout.h), then cvt.
 #include <cstdint>
+#include <cstring>
 
 #include "kernels/cuda/weight_layout.h"
 #include "kernels/quant/half.h"
@@ -32,6 +33,19 @@ namespace llmrun::dequant {
 struct alignas(16) Chunk16 {
   uint32_t w[4];
 };
+
+// The 16 bytes at p (16-byte aligned, read-only while the kernel runs): one LDG.E.128
+// through the read-only path on the device.
+LLMRUN_HD Chunk16 load_chunk(const uint8_t* p) {
+#if defined(__CUDA_ARCH__)
+  const uint4 v = __ldg(reinterpret_cast<const uint4*>(p));
+  return Chunk16{{v.x, v.y, v.z, v.w}};
+#else
+  Chunk16 c;
+  std::memcpy(&c, p, sizeof c);
+  return c;
+#endif
+}
 
 // ---- 16-bit floats to fp32 ---------------------------------------------------------------
 
@@ -77,18 +91,8 @@ LLMRUN_HD uint32_t int8x2_to_f16x2_biased(uint32_t u, int pair) {
 #endif
 }
 
-// Four int8 codes (byte 0 first) -> four exact fp32.
-LLMRUN_HD void int8x4_to_f32(uint32_t codes, float* out) {
-  const uint32_t u = codes ^ 0x80808080u;
-  for (int pair = 0; pair < 2; ++pair) {
-    float lo, hi;
-    f16x2_to_f32(int8x2_to_f16x2_biased(u, pair), lo, hi);
-    out[2 * pair] = lo - 1152.0f;
-    out[2 * pair + 1] = hi - 1152.0f;
-  }
-}
-
-// Codes 2*pair, 2*pair+1 -> f16x2 holding the exact integers (for dequantizing to f16).
+// Codes 2*pair, 2*pair+1 (byte 0 = code 0) -> f16x2 holding the exact integers: the biased
+// f16x2 minus 1152 in one f16x2 subtraction (exact: integers below 2048).
 LLMRUN_HD uint32_t int8x2_to_f16x2(uint32_t codes, int pair) {
   const uint32_t biased = int8x2_to_f16x2_biased(codes ^ 0x80808080u, pair);
 #if defined(__CUDA_ARCH__)
@@ -100,6 +104,13 @@ LLMRUN_HD uint32_t int8x2_to_f16x2(uint32_t codes, int pair) {
   const float hi = quant::f16_to_f32(uint16_t(biased >> 16)) - 1152.0f;
   return uint32_t(quant::f32_to_f16(lo)) | uint32_t(quant::f32_to_f16(hi)) << 16;
 #endif
+}
+
+// Four int8 codes (byte 0 first) -> four exact fp32: per pair one prmt, one f16x2
+// subtraction and two conversions.
+LLMRUN_HD void int8x4_to_f32(uint32_t codes, float* out) {
+  f16x2_to_f32(int8x2_to_f16x2(codes, 0), out[0], out[1]);
+  f16x2_to_f32(int8x2_to_f16x2(codes, 1), out[2], out[3]);
 }
 
 // ---- fp8 E4M3 -----------------------------------------------------------------------------
