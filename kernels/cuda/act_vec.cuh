@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "kernels/cuda/act_types.cuh"
+#include "runtime/error.h"
 
 // `#pragma unroll` for nvcc; nothing in the host build (where g++ would warn about it).
 #if defined(__CUDACC__)
@@ -27,12 +28,21 @@ constexpr int vec16_elems() {
   return int(16 / sizeof(Act));
 }
 
+#if !defined(__CUDA_ARCH__)
+// A misaligned 16-byte access faults on the GPU; the host build says so instead of
+// silently working, so the harness proves the launchers' alignment checks.
+inline void check_vec16_alignment(const void* p) {
+  if (reinterpret_cast<uintptr_t>(p) % 16 != 0) fail("misaligned 16-byte access at ", p);
+}
+#endif
+
 // p must be 16-byte aligned. Under nvcc a plain aggregate load (ld.global.v4 / ld.shared.v4);
 // on the host a memcpy, so the harness build has no aliasing questions.
 LLMRUN_HD Vec16 load_vec16(const void* p) {
 #if defined(__CUDA_ARCH__)
   return *static_cast<const Vec16*>(p);
 #else
+  check_vec16_alignment(p);
   Vec16 v;
   std::memcpy(&v, p, sizeof v);
   return v;
@@ -43,6 +53,7 @@ LLMRUN_HD void store_vec16(void* p, const Vec16& v) {
 #if defined(__CUDA_ARCH__)
   *static_cast<Vec16*>(p) = v;
 #else
+  check_vec16_alignment(p);
   std::memcpy(p, &v, sizeof v);
 #endif
 }
