@@ -15,7 +15,10 @@
 namespace llmrun::LLMRUN_CUDA_NS {
 
 // Up to this many rows run as decode. Decode reads the cache once per row (no reuse across
-// rows) but splits it across blocks; prefill reuses each key/value tile for a tile of rows.
+// rows) but splits it across blocks; prefill reuses each key/value tile for a tile of rows,
+// which pays only when rows share a sequence. A decode step of more sequences than this
+// (one row each) should call attention_decode directly: prefill would run each row's
+// sequence as its own pass over a mostly idle query tile.
 constexpr int32_t kAttentionDecodeMaxRows = 16;
 
 // fp32 scratch that attention() needs for any call with rows <= max_rows and positions
