@@ -65,7 +65,7 @@ __device__ __forceinline__ void load_lane(const Act* row, int lig, int head_dim,
   if constexpr (kD > 0) {
     raw[0] = load_vec16(row + lig * Geometry<Act, kD>::kVec);
   } else {
-LLMRUN_UNROLL
+    LLMRUN_UNROLL
     for (int i = 0; i < Geometry<Act, kD>::kLoads; ++i) {
       const int d = i * 32 + lig;
       raw[i] = d < head_dim ? row[d] : Act{};
@@ -93,7 +93,7 @@ __device__ __forceinline__ void reduce_scatter(float (&v)[N], int lane) {
     if constexpr (kCount > 1) {
       constexpr int kHalf = kCount / 2;
       const bool upper = (lane & kOffset) != 0;
-LLMRUN_UNROLL
+      LLMRUN_UNROLL
       for (int i = 0; i < kHalf; ++i) {
         const float send = upper ? v[i] : v[i + kHalf];
         const float keep = upper ? v[i + kHalf] : v[i];
@@ -108,13 +108,13 @@ LLMRUN_UNROLL
 }
 
 __device__ __forceinline__ float warp_max(float v) {
-LLMRUN_UNROLL
+  LLMRUN_UNROLL
   for (int o = 16; o > 0; o /= 2) v = fmaxf(v, __shfl_xor_sync(kFull, v, o));
   return v;
 }
 
 __device__ __forceinline__ float warp_sum(float v) {
-LLMRUN_UNROLL
+  LLMRUN_UNROLL
   for (int o = 16; o > 0; o /= 2) v += __shfl_xor_sync(kFull, v, o);
   return v;
 }
@@ -167,13 +167,13 @@ __global__ void __launch_bounds__(kThreads, 4)
 
   // This lane's elements of each query head, fp32 (zero for heads beyond n_heads).
   float qv[kGroup][G::kElems];
-LLMRUN_UNROLL
+  LLMRUN_UNROLL
   for (int h = 0; h < kGroup; ++h) {
     Raw raw[G::kLoads] = {};
     if (h < n_heads) load_lane<Act, kD>(q + row * q_stride + int64_t(head0 + h) * D, lig, D, raw);
-LLMRUN_UNROLL
+    LLMRUN_UNROLL
     for (int i = 0; i < G::kLoads; ++i)
-LLMRUN_UNROLL
+      LLMRUN_UNROLL
       for (int e = 0; e < G::kVec; ++e) qv[h][i * G::kVec + e] = raw_get<Act, kD>(raw[i], e);
   }
 
@@ -182,25 +182,25 @@ LLMRUN_UNROLL
   constexpr int kHeadLanes = G::kLanesPerKey / kGroup;  // lanes that end up with one head's sum
   for (int first = 0; first < n_keys; first += kStep) {
     Raw kr[kUnroll][G::kLoads];
-LLMRUN_UNROLL
+    LLMRUN_UNROLL
     for (int u = 0; u < kUnroll; ++u) {
       const int j = first + u * G::kSlots + key_slot;
       if (j < n_keys) {
         load_lane<Act, kD>(keys + int64_t(j) * D, lig, D, kr[u]);
       } else {
-LLMRUN_UNROLL
+        LLMRUN_UNROLL
         for (int i = 0; i < G::kLoads; ++i) kr[u][i] = Raw{};
       }
     }
-LLMRUN_UNROLL
+    LLMRUN_UNROLL
     for (int u = 0; u < kUnroll; ++u) {
       float part[kGroup];
-LLMRUN_UNROLL
+      LLMRUN_UNROLL
       for (int h = 0; h < kGroup; ++h) {
         float acc = 0.0f;
-LLMRUN_UNROLL
+        LLMRUN_UNROLL
         for (int i = 0; i < G::kLoads; ++i)
-LLMRUN_UNROLL
+          LLMRUN_UNROLL
           for (int e = 0; e < G::kVec; ++e) acc += qv[h][i * G::kVec + e] * raw_get<Act, kD>(kr[u][i], e);
         part[h] = acc;
       }
@@ -229,13 +229,13 @@ LLMRUN_UNROLL
 
   // Pass 2: unnormalised outputs, acc[h][lane's elements] = sum_j p_j[h] * v_j.
   float acc[kGroup][G::kElems];
-LLMRUN_UNROLL
+  LLMRUN_UNROLL
   for (int h = 0; h < kGroup; ++h)
-LLMRUN_UNROLL
+    LLMRUN_UNROLL
     for (int x = 0; x < G::kElems; ++x) acc[h][x] = 0.0f;
   for (int first = 0; first < n_keys; first += kStep) {
     Raw vr[kUnroll][G::kLoads];
-LLMRUN_UNROLL
+    LLMRUN_UNROLL
     for (int u = 0; u < kUnroll; ++u) {
       const int j = first + u * G::kSlots + key_slot;
       if (j < n_keys) {
@@ -245,19 +245,19 @@ LLMRUN_UNROLL
         for (int i = 0; i < G::kLoads; ++i) vr[u][i] = Raw{};
       }
     }
-LLMRUN_UNROLL
+    LLMRUN_UNROLL
     for (int u = 0; u < kUnroll; ++u) {
       const int j = first + u * G::kSlots + key_slot;
       if (j >= n_keys) continue;
       float p[kGroup];
-LLMRUN_UNROLL
+      LLMRUN_UNROLL
       for (int h = 0; h < kGroup; ++h) p[h] = scores[j * kGroup + h];
-LLMRUN_UNROLL
+      LLMRUN_UNROLL
       for (int i = 0; i < G::kLoads; ++i)
-LLMRUN_UNROLL
+        LLMRUN_UNROLL
         for (int e = 0; e < G::kVec; ++e) {
           const float v = raw_get<Act, kD>(vr[u][i], e);
-LLMRUN_UNROLL
+          LLMRUN_UNROLL
           for (int h = 0; h < kGroup; ++h) acc[h][i * G::kVec + e] += p[h] * v;
         }
     }
@@ -266,11 +266,11 @@ LLMRUN_UNROLL
 
   // Sum the kSlots partial outputs (each lane group saw different keys) in a fixed order.
   float* partial = smem;  // [kSlots, kGroup, D]
-LLMRUN_UNROLL
+  LLMRUN_UNROLL
   for (int h = 0; h < kGroup; ++h)
-LLMRUN_UNROLL
+    LLMRUN_UNROLL
     for (int i = 0; i < G::kLoads; ++i)
-LLMRUN_UNROLL
+      LLMRUN_UNROLL
       for (int e = 0; e < G::kVec; ++e) {
         const int d = (i * G::kLanesPerKey + lig) * G::kVec + e;
         if (kD > 0 || d < D) partial[(key_slot * kGroup + h) * D + d] = acc[h][i * G::kVec + e];

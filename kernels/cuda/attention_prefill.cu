@@ -60,7 +60,7 @@ __device__ __forceinline__ Vec16 load_piece(const Act* row, int c, int head_dim)
     return load_vec16(row + c * kVec);
   } else {
     float x[kVec];
-LLMRUN_UNROLL
+    LLMRUN_UNROLL
     for (int e = 0; e < kVec; ++e) {
       const int d = c * kVec + e;
       x[e] = d < head_dim ? to_f32(row[d]) : 0.0f;
@@ -75,12 +75,12 @@ template <typename Act, int kD>
 __device__ __forceinline__ void load_kv_tile(Vec16* tile, const Act* rows, int n_valid, int head_dim, int n_pieces) {
   using T = Tiles<Act, kD>;
   Vec16 stage[T::kKVLoads];
-LLMRUN_UNROLL
+  LLMRUN_UNROLL
   for (int n = 0; n < T::kKVLoads; ++n) {
     const int x = int(threadIdx.x) + n * kThreads, r = x / T::kPieces, c = x % T::kPieces;
     stage[n] = r < n_valid && c < n_pieces ? load_piece<Act, kD>(rows + int64_t(r) * head_dim, c, head_dim) : Vec16{};
   }
-LLMRUN_UNROLL
+  LLMRUN_UNROLL
   for (int n = 0; n < T::kKVLoads; ++n) {
     const int x = int(threadIdx.x) + n * kThreads, r = x / T::kPieces, c = x % T::kPieces;
     store_vec16(tile + r * T::kPieces + (c ^ (r & 7)), stage[n]);
@@ -127,7 +127,7 @@ __global__ void __launch_bounds__(kThreads, 1)  // no occupancy target: never tr
     tok_slot[t] = s;
     tok_pos[t] = p;
   }
-LLMRUN_UNROLL
+  LLMRUN_UNROLL
   for (int n = 0; n < T::kQLoads; ++n) {
     const int x = tid + n * kThreads, r = x / T::kPieces, c = x % T::kPieces;
     const int t = r / hpb, hl = r % hpb;
@@ -139,11 +139,11 @@ LLMRUN_UNROLL
 
   float o[kTM][T::kPPT * kVec];  // unnormalised outputs of this thread's rows and pieces
   float m[kTM], l[kTM];          // running max; this thread's part of the running sum
-LLMRUN_UNROLL
+  LLMRUN_UNROLL
   for (int i = 0; i < kTM; ++i) {
     m[i] = -INFINITY;
     l[i] = 0.0f;
-LLMRUN_UNROLL
+    LLMRUN_UNROLL
     for (int x = 0; x < T::kPPT * kVec; ++x) o[i][x] = 0.0f;
   }
   __syncthreads();
@@ -158,7 +158,7 @@ LLMRUN_UNROLL
     int seg_end = seg_begin, last = -1;  // last: the run's largest position
     while (seg_end < n_tokens && tok_slot[seg_end] == slot) last = std::max(last, int(tok_pos[seg_end++]));
     int row_last[kTM];  // this thread's rows: last visible position, -1 outside the run
-LLMRUN_UNROLL
+    LLMRUN_UNROLL
     for (int i = 0; i < kTM; ++i) {
       const int r = rg * kTM + i, t = r / hpb;
       row_last[i] = t >= seg_begin && t < seg_end && r % hpb < n_heads ? tok_pos[t] : -1;
@@ -171,41 +171,41 @@ LLMRUN_UNROLL
 
       // S = Q K^T for this thread's kTM rows x kTN keys, fp32, sequential over the head row.
       float s[kTM][kTN];
-LLMRUN_UNROLL
+      LLMRUN_UNROLL
       for (int i = 0; i < kTM; ++i)
-LLMRUN_UNROLL
+        LLMRUN_UNROLL
         for (int j = 0; j < kTN; ++j) s[i][j] = 0.0f;
       for (int c = 0; c < n_pieces; ++c) {
         Vec16 qr[kTM], kr[kTN];
-LLMRUN_UNROLL
+        LLMRUN_UNROLL
         for (int i = 0; i < kTM; ++i) {
           const int r = rg * kTM + i;
           qr[i] = load_vec16(q_tile + r * T::kPieces + (c ^ (rg & 7)));
         }
-LLMRUN_UNROLL
+        LLMRUN_UNROLL
         for (int j = 0; j < kTN; ++j) {
           const int key = cg + 8 * j;
           kr[j] = load_vec16(kv_tile + key * T::kPieces + (c ^ (key & 7)));
         }
-LLMRUN_UNROLL
+        LLMRUN_UNROLL
         for (int e = 0; e < kVec; ++e) {
           float qe[kTM], ke[kTN];
-LLMRUN_UNROLL
+          LLMRUN_UNROLL
           for (int i = 0; i < kTM; ++i) qe[i] = vec16_get<Act>(qr[i], e);
-LLMRUN_UNROLL
+          LLMRUN_UNROLL
           for (int j = 0; j < kTN; ++j) ke[j] = vec16_get<Act>(kr[j], e);
-LLMRUN_UNROLL
+          LLMRUN_UNROLL
           for (int i = 0; i < kTM; ++i)
-LLMRUN_UNROLL
+            LLMRUN_UNROLL
             for (int j = 0; j < kTN; ++j) s[i][j] += qe[i] * ke[j];
         }
       }
 
       // Online softmax: mask, new running max, rescale, p to shared memory.
-LLMRUN_UNROLL
+      LLMRUN_UNROLL
       for (int i = 0; i < kTM; ++i) {
         float mx = -INFINITY;
-LLMRUN_UNROLL
+        LLMRUN_UNROLL
         for (int j = 0; j < kTN; ++j) {
           s[i][j] = k0 + cg + 8 * j <= row_last[i] ? s[i][j] * scale : -INFINITY;
           mx = fmaxf(mx, s[i][j]);
@@ -219,14 +219,14 @@ LLMRUN_UNROLL
         const float alpha = m_new == -INFINITY ? 1.0f : expf(m[i] - m_new);  // exp(-inf) = 0
         m[i] = m_new;
         float psum = 0.0f;
-LLMRUN_UNROLL
+        LLMRUN_UNROLL
         for (int j = 0; j < kTN; ++j) {
           const float p = expf(s[i][j] - shift);
           psum += p;
           p_tile[(cg + 8 * j) * T::kPStride + rg * kTM + i] = p;
         }
         l[i] = l[i] * alpha + psum;
-LLMRUN_UNROLL
+        LLMRUN_UNROLL
         for (int x = 0; x < T::kPPT * kVec; ++x) o[i][x] *= alpha;
       }
       __syncthreads();  // P written; every read of the key tile done
@@ -237,17 +237,17 @@ LLMRUN_UNROLL
       // O += P V over the tile's valid positions (beyond them p = 0 for every row).
       for (int k = 0; k < n_valid; ++k) {
         float p[kTM];
-LLMRUN_UNROLL
+        LLMRUN_UNROLL
         for (int i = 0; i < kTM; ++i) p[i] = p_tile[k * T::kPStride + rg * kTM + i];
-LLMRUN_UNROLL
+        LLMRUN_UNROLL
         for (int jp = 0; jp < T::kPPT; ++jp) {
           const int c = cg + 8 * jp;
           if (kD == 0 && c >= n_pieces) continue;
           const Vec16 vr = load_vec16(kv_tile + k * T::kPieces + (c ^ (k & 7)));
-LLMRUN_UNROLL
+          LLMRUN_UNROLL
           for (int e = 0; e < kVec; ++e) {
             const float v = vec16_get<Act>(vr, e);
-LLMRUN_UNROLL
+            LLMRUN_UNROLL
             for (int i = 0; i < kTM; ++i) o[i][jp * kVec + e] += p[i] * v;
           }
         }
@@ -258,29 +258,29 @@ LLMRUN_UNROLL
   }
 
   // out = O / l, l summed over the row's 8 column lanes.
-LLMRUN_UNROLL
+  LLMRUN_UNROLL
   for (int i = 0; i < kTM; ++i) {
     l[i] += __shfl_xor_sync(kFull, l[i], 1);
     l[i] += __shfl_xor_sync(kFull, l[i], 2);
     l[i] += __shfl_xor_sync(kFull, l[i], 4);
   }
-LLMRUN_UNROLL
+  LLMRUN_UNROLL
   for (int i = 0; i < kTM; ++i) {
     const int r = rg * kTM + i, t = r / hpb, hl = r % hpb;
     if (t >= n_tokens || hl >= n_heads) continue;
     Act* dst = out + int64_t(t0 + t) * heads * D + int64_t(head0 + hl) * D;
     const bool valid = tok_slot[t] >= 0;
-LLMRUN_UNROLL
+    LLMRUN_UNROLL
     for (int jp = 0; jp < T::kPPT; ++jp) {
       const int c = cg + 8 * jp;
       if (c >= n_pieces) continue;
       float x[kVec];
-LLMRUN_UNROLL
+      LLMRUN_UNROLL
       for (int e = 0; e < kVec; ++e) x[e] = valid ? o[i][jp * kVec + e] / l[i] : quiet_nan();
       if constexpr (kD > 0) {
         store_vec16(dst + c * kVec, vec16_pack<Act>(x));
       } else {
-LLMRUN_UNROLL
+        LLMRUN_UNROLL
         for (int e = 0; e < kVec; ++e)
           if (c * kVec + e < D) dst[c * kVec + e] = from_f32<Act>(x[e]);
       }
