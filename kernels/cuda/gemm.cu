@@ -3,6 +3,7 @@
 #include "kernels/cuda/gemm.h"
 
 #include <cstring>
+#include <utility>
 
 #include "kernels/cuda/act_types.cuh"
 #include "runtime/error.h"
@@ -68,6 +69,14 @@ void GemmContext::matmul_nt(GemmType type, int64_t m, int64_t n, int64_t k, cons
 namespace {
 constexpr size_t kWorkspaceBytes = size_t(32) << 20;  // cuBLASLt's recommendation for Hopper
 
+// The largest power of two (up to 256) dividing the address.
+uint32_t alignment_of(const void* p) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  uint32_t align = 256;
+  while (align > 1 && a % align != 0) align /= 2;
+  return align;
+}
+
 cudaDataType_t cuda_type(GemmType t) {
   return t == GemmType::f32 ? CUDA_R_32F : t == GemmType::bf16 ? CUDA_R_16BF : CUDA_R_16F;
 }
@@ -127,6 +136,17 @@ void GemmContext::matmul_nt(GemmType type, int64_t m, int64_t n, int64_t k, cons
   LLMRUN_CUBLASLT_CHECK(cublasLtMatmulPreferenceSetAttribute(d.pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
                                                              &workspace, sizeof workspace),
                         what);
+  // The heuristic assumes 256-byte aligned operands unless told; activation rows handed in
+  // by callers may sit at any element offset.
+  const std::pair<cublasLtMatmulPreferenceAttributes_t, const void*> operands[] = {
+      {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, b},
+      {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, a},
+      {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, c},
+      {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, c}};
+  for (const auto& [attribute, pointer] : operands) {
+    const uint32_t alignment = alignment_of(pointer);
+    LLMRUN_CUBLASLT_CHECK(cublasLtMatmulPreferenceSetAttribute(d.pref, attribute, &alignment, sizeof alignment), what);
+  }
   cublasLtMatmulHeuristicResult_t result{};
   int found = 0;
   LLMRUN_CUBLASLT_CHECK(cublasLtMatmulAlgoGetHeuristic(impl_->handle, d.op, d.a, d.b, d.c, d.c, d.pref, 1,
