@@ -33,7 +33,8 @@ struct GemvArgs {
   int64_t rows, cols, row_bytes, segments;
   const Act* x;          // [n, cols]
   int n;                 // tokens, <= the kernel's kTokens
-  bool x_vec;            // x rows are 16-byte aligned: 8 values per 16-byte load
+  int64_t x_vec_segments;  // segments read with vector x loads: whole inside the row, and
+                           // x rows 16-byte aligned (else 0)
   const float* bias;     // [rows] or null
   Act* out;              // [n, rows] (partials == null)
   float* partials;       // [splits, n, rows] raw sums, or null
@@ -46,12 +47,13 @@ __device__ __forceinline__ float warp_sum(float v) {
   return v;
 }
 
-// xv[0..8) = x_row[k0 .. k0 + 8) in fp32; zeros past cols (the weight's pad codes are +0,
-// and x past its row is another row or unallocated).
+// xv[0..8) = x_row[k0 .. k0 + 8) in fp32. vec: the 8 values lie inside the row and the row
+// is 16-byte aligned (one or two 16-byte loads); else one masked load per value, zeros past
+// cols (the weight's pad codes are +0, and x past its row is another row or unallocated).
 template <typename Act>
 __device__ __forceinline__ void load_x8(const Act* __restrict__ x_row, int64_t k0, int64_t cols, bool vec,
                                         float* xv) {
-  if (vec && k0 + 8 <= cols) {
+  if (vec) {
     const uint8_t* p = reinterpret_cast<const uint8_t*>(x_row + k0);
     const dequant::Chunk16 c = dequant::load_chunk(p);
     if constexpr (sizeof(Act) == 4) {
@@ -76,7 +78,7 @@ __device__ __forceinline__ void load_x8(const Act* __restrict__ x_row, int64_t k
 // One warp: kRows consecutive rows from row0, K segments [blockIdx.y * segments_per_split,
 // + segments_per_split); lane l takes segments begin + l, begin + l + 32, ...
 template <WeightFormat F, typename Act, int kTokens, int kRows>
-__global__ void __launch_bounds__(kWarps * 32) gemv_kernel(GemvArgs<Act> a) {
+__global__ void __launch_bounds__(kWarps * 32, 1) gemv_kernel(GemvArgs<Act> a) {
   using Fmt = dequant::Format<F>;
   static_assert(kTokens * kRows <= 32, "one lane writes each (token, row) result");
   const int lane = int(threadIdx.x % 32);
@@ -106,6 +108,9 @@ __global__ void __launch_bounds__(kWarps * 32) gemv_kernel(GemvArgs<Act> a) {
       for (int q = 0; q < Fmt::kChunks; ++q)
         chunks[r][q] = dequant::load_chunk(w_row[r] + cuda_layout::chunk_offset(s, q, a.segments));
     }
+    // Whole segment inside the row with aligned x rows: vector x loads, decided once per
+    // segment (only a row's last segment or two take the masked path).
+    const bool x_vec = s < a.x_vec_segments;
     LLMRUN_GEMV_UNROLL
     for (int g = 0; g < Fmt::kGroups; ++g) {
       float wv[kRows][8];
@@ -116,7 +121,7 @@ __global__ void __launch_bounds__(kWarps * 32) gemv_kernel(GemvArgs<Act> a) {
       for (int t = 0; t < kTokens; ++t) {
         if (t >= a.n) break;  // uniform across the warp
         float xv[8];
-        load_x8(a.x + t * a.cols, k0, a.cols, a.x_vec, xv);
+        load_x8(a.x + t * a.cols, k0, a.cols, x_vec, xv);
         LLMRUN_GEMV_UNROLL
         for (int r = 0; r < kRows; ++r) {
           LLMRUN_GEMV_UNROLL
@@ -197,8 +202,10 @@ void gemv(const DeviceWeight& w, const Act* x, int64_t n, const float* bias, Act
   if (reinterpret_cast<uintptr_t>(w.bytes) % 16 != 0 || w.row_bytes % 16 != 0)
     fail(w.name, ": device weight rows are not 16-byte aligned");
   if (w.rows == 0) return;
+  const bool x_aligned = reinterpret_cast<uintptr_t>(x) % 16 == 0 && (w.cols * int64_t(sizeof(Act))) % 16 == 0;
+  const int64_t codes_per_segment = cuda_layout::geometry(w.format).codes_per_segment;
   GemvArgs<Act> args{w.bytes, w.scales, w.rows, w.cols, w.row_bytes, w.segments, x, int(n),
-                     reinterpret_cast<uintptr_t>(x) % 16 == 0 && (w.cols * int64_t(sizeof(Act))) % 16 == 0,
+                     x_aligned ? w.cols / codes_per_segment : 0,
                      bias, out, plan.splits > 1 ? partials : nullptr, plan.segments_per_split};
   visit_format(w.format, w.name, [&](auto format) {
     constexpr WeightFormat F = decltype(format)::value;
