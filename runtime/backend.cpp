@@ -1,6 +1,9 @@
 #include "runtime/backend.h"
 
+#include <optional>
+
 #include "kernels/cpu/cpu_backend.h"
+#include "kernels/cuda/cuda_backend.h"
 #include "kernels/cuda/cuda_devices.h"
 #include "runtime/error.h"
 
@@ -31,20 +34,41 @@ int cuda_index(const std::string& device) {
   return std::stoi(n);
 }
 
+// "auto" -> nullopt (the backend decides per checkpoint).
+std::optional<TensorType> activation_override(const std::string& name) {
+  if (name == "auto") return std::nullopt;
+  if (name == "f32") return TensorType::f32;
+  if (name == "bf16") return TensorType::bf16;
+  if (name == "f16") return TensorType::f16;
+  fail("--activations ", name, ": unknown (valid: auto, f32, bf16, f16)");
+}
+
+std::unique_ptr<Backend> cpu_backend(const BackendOptions& options) {
+  const std::optional<TensorType> act = activation_override(options.activations);
+  if (act && *act != TensorType::f32)
+    fail("--activations ", options.activations, ": the CPU backend computes in f32 (use a CUDA device for ",
+         options.activations, ")");
+  return cpu::make_cpu_backend(options.threads);
+}
+
 }  // namespace
 
 std::unique_ptr<Backend> make_backend(const BackendOptions& options) {
   const std::string& d = options.device;
-  if (d == "cpu") return cpu::make_cpu_backend(options.threads);
-  if (d == "cuda-host") fail("--device cuda-host: the CUDA backend does not run models yet in this version");
-  if (d == "auto") return cpu::make_cpu_backend(options.threads);
+  const std::optional<TensorType> act = activation_override(options.activations);
+  if (d == "cpu") return cpu_backend(options);
+  if (d == "cuda-host") return cuda_host::make_cuda_backend(0, act);
+  if (d == "auto") {
+    if (cuda::built_with_cuda() && !cuda::list_devices().empty()) return cuda::make_cuda_backend(0, act);
+    return cpu_backend(options);
+  }
   if (d == "cuda" || d.rfind("cuda:", 0) == 0) {
     const int index = cuda_index(d);
     const std::string reason = cuda::unavailable_reason();
     if (!reason.empty()) fail("--device ", d, ": ", reason, "; use --device cpu");
     const int count = int(cuda::list_devices().size());
     if (index >= count) fail("--device ", d, ": there ", count == 1 ? "is" : "are", " ", count, " CUDA device(s)");
-    fail("--device ", d, ": the CUDA backend does not run models yet in this version; use --device cpu");
+    return cuda::make_cuda_backend(index, act);
   }
   fail("--device ", d, ": unknown device (valid: auto, cpu, cuda, cuda:N, cuda-host)");
 }

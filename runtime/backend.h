@@ -175,6 +175,9 @@ class Backend {
 struct BackendOptions {
   std::string device = "auto";  // "cpu", "cuda", "cuda:N", "cuda-host", "auto"
   int threads = 0;              // CPU threads; 0 = all cores
+  // Activation dtype between ops: "auto" (the backend's choice for the checkpoint), or
+  // "f32", "bf16", "f16" (CUDA backends; the CPU computes in f32 only).
+  std::string activations = "auto";
 };
 
 // "auto" picks CUDA when built with it and a device is present, else CPU. "cuda-host" is

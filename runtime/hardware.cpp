@@ -47,13 +47,14 @@ std::string cpu_format_support(const CpuInfo& cpu, const std::string& format) {
   return isa + " decode in registers, fp32 math";
 }
 
+// What llmrun's CUDA kernels do with each format (kernels/cuda/linear.cuh); no format uses
+// tensor-core fp8 yet, so none is claimed.
 std::string cuda_format_support(int major, int minor, const std::string& format) {
   const int cc = major * 10 + minor;
-  if (format == "fp8") return cc >= 89 ? "fp8 tensor cores (sm_89+)" : "dequantize to fp16 (no fp8 tensor cores before sm_89)";
-  if (format == "bf16") return cc >= 80 ? "bf16 tensor cores" : "not native (bf16 needs sm_80+)";
-  if (format == "fp16") return "fp16 tensor cores";
-  if (format == "fp32") return "fp32 cores";
-  return "dequantize in registers to fp16, fp32 accumulation";
+  if (format == "bf16" && cc < 80) return "not run (bf16 needs sm_80+)";
+  if (format == "fp32") return "decode: fp32 GEMV; prefill: cuBLASLt fp32 GEMM";
+  if (format == "fp16" || format == "bf16") return "decode: GEMV, fp32 accumulation; prefill: cuBLASLt GEMM, fp32 accumulation";
+  return "decode: GEMV dequantizing in registers, fp32 accumulation; prefill: dequantized into a scratch buffer + cuBLASLt GEMM, fp32 accumulation";
 }
 
 std::string describe_hardware(const HardwareInfo& hw) {

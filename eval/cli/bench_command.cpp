@@ -3,6 +3,7 @@
 
 #include "eval/bench.h"
 #include "eval/cli/commands.h"
+#include "runtime/backend.h"
 #include "runtime/hardware.h"
 
 namespace llmrun::eval {
@@ -33,7 +34,23 @@ int run_bench(const CommonOptions& common, const BenchOptions& o) {
 }
 
 int run_hw() {
-  std::cout << describe_hardware(detect_hardware());
+  const HardwareInfo hw = detect_hardware();
+  std::cout << describe_hardware(hw);
+  // What each backend of this build says it runs (Backend::supports), per format and
+  // activation dtype: nothing here is claimed that the backend would refuse.
+  std::vector<std::string> devices = {"cpu", "cuda-host"};
+  if (!hw.cuda_devices.empty()) devices.insert(devices.begin() + 1, "cuda");
+  std::cout << "Backends (format: activation dtypes the linear op runs with):\n";
+  for (const std::string& d : devices) {
+    std::unique_ptr<Backend> b = make_backend({d, 1});
+    std::cout << "  " << b->name() << "\n";
+    for (const CodecRecord* c : all_codecs()) {
+      std::string acts;
+      for (TensorType t : {TensorType::f32, TensorType::bf16, TensorType::f16})
+        if (b->supports(Op::linear, c->format, t)) acts += std::string(acts.empty() ? "" : ", ") + tensor_type_name(t);
+      std::cout << "    " << c->name << ": " << (acts.empty() ? "not supported" : acts) << "\n";
+    }
+  }
   return 0;
 }
 

@@ -18,6 +18,7 @@ struct CommonOptions {
   std::string precisions = "fp16,int8,fp8,fp6";
   std::string baseline = "fp16";
   std::string device = "auto";
+  std::string activations = "auto";
   int threads = 0;
   std::string out;  // --out DIR: results.json, results.csv, chart.svg
 };

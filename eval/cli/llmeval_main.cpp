@@ -12,14 +12,14 @@
 namespace {
 
 struct LogitsOptions {
-  std::string model, ids, out, precision = "auto", device = "auto";
+  std::string model, ids, out, precision = "auto", device = "auto", activations = "auto";
   int threads = 0;
 };
 
 int run_logits(const LogitsOptions& o) {
   using namespace llmrun;
   const std::vector<int32_t> ids = cli::parse_id_list(o.ids, "--ids");
-  auto backend = make_backend({o.device, o.threads});
+  auto backend = make_backend({o.device, o.threads, o.activations});
   LoadOptions load;
   load.precision = o.precision;
   LoadedModel loaded = load_model(cli::resolve_model_dir(o.model), *backend, load);
@@ -37,7 +37,8 @@ void add_common(CLI::App* cmd, llmrun::eval::CommonOptions& c, bool precisions) 
                     "Comma-separated precisions (fp16,int8,fp8,fp6,bf16,fp32,mixed:...,@plan.json); default fp16,int8,fp8,fp6");
     cmd->add_option("--baseline", c.baseline, "The reference precision, always computed first (default fp16)");
   }
-  cmd->add_option("--device", c.device, "auto, cpu, cuda, cuda:N");
+  cmd->add_option("--device", c.device, "auto (a CUDA GPU when present, else cpu), cpu, cuda, cuda:N, or cuda-host (the CUDA backend run on the CPU: a slow test device)");
+  cmd->add_option("--activations", c.activations, "Activation dtype between ops: auto (the checkpoint's: f32, bf16 or f16), f32, bf16, f16 (CUDA only)");
   cmd->add_option("--threads,-t", c.threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--out,-o", c.out, "Also write results.json, results.csv and SVG charts to this folder");
 }
@@ -123,7 +124,8 @@ int main(int argc, char** argv) {
   logits->add_option("--ids", lg.ids, "Prompt token ids: 1,2,3")->required();
   logits->add_option("--out,-o", lg.out, "Output file")->required();
   logits->add_option("--precision", lg.precision, "Weight formats, as llmrun --precision (auto = checkpoint dtype)");
-  logits->add_option("--device", lg.device, "auto, cpu, cuda, cuda:N");
+  logits->add_option("--device", lg.device, "auto (a CUDA GPU when present, else cpu), cpu, cuda, cuda:N, or cuda-host (the CUDA backend run on the CPU: a slow test device)");
+  logits->add_option("--activations", lg.activations, "Activation dtype between ops: auto (the checkpoint's: f32, bf16 or f16), f32, bf16, f16 (CUDA only)");
   logits->add_option("--threads,-t", lg.threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
 
   return llmrun::cli::run_cli("llmeval", app, argc, argv, [&]() -> int {

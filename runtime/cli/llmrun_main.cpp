@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
                  "mixed:attn=fp8,mlp=fp6,embed=fp16,lm_head=fp16 | @plan.json | auto:max-kl=0.02 (measured plan)");
   app.add_option("--tensor-precision", o.tensor_precision,
                  "REGEX=FORMAT for tensors whose HF name matches (repeatable; the last match wins)");
-  app.add_option("--device", o.device, "auto, cpu, cuda, cuda:N");
+  app.add_option("--device", o.device, "auto (a CUDA GPU when present, else cpu), cpu, cuda, cuda:N, or cuda-host (the CUDA backend run on the CPU: a slow test device)");
+  app.add_option("--activations", o.activations, "Activation dtype between ops: auto (the checkpoint's: f32, bf16 or f16), f32, bf16, f16 (CUDA only)");
   app.add_option("--threads,-t", o.threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
   app.add_option("-p,--prompt", o.prompt, "Prompt: generate one reply and exit (chat models get their template)");
   app.add_option("-f,--file", o.prompt_file, "Read the prompt from a file (- = stdin)");

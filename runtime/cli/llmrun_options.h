@@ -12,6 +12,7 @@ struct RunOptions {
   std::string precision = "auto";
   std::vector<std::string> tensor_precision;
   std::string device = "auto";
+  std::string activations = "auto";
   int threads = 0;
   std::string prompt;      // -p
   std::string prompt_file; // -f

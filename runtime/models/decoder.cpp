@@ -57,6 +57,7 @@ std::vector<float> DecoderModel::forward_batch(const std::vector<Sequence>& sequ
 }
 
 int32_t DecoderModel::forward_argmax(const std::vector<int32_t>& ids, KvCache& cache) {
+  if (ids.size() == 1 && backend_.can_capture()) return decode_step(ids[0], cache);
   int64_t out_rows = 0;
   run({{&ids, &cache}}, LogitRows::last, nullptr, &out_rows);
   auto logits = backend_.view_rows(*workspace_.logits, 0, 1);
@@ -65,8 +66,37 @@ int32_t DecoderModel::forward_argmax(const std::vector<int32_t>& ids, KvCache& c
   return backend_.read_i32(*next).at(0);
 }
 
-void DecoderModel::run(const std::vector<Sequence>& sequences, LogitRows rows, const ForwardObserver& observe,
-                       int64_t* out_rows) {
+int32_t DecoderModel::decode_step(int32_t id, KvCache& cache) {
+  const std::vector<int32_t> ids = {id};
+  const AttentionBatch batch = prepare({{&ids, &cache}});
+  DecodeGraph& g = decode_graph_;
+  if (g.cache != &cache.storage() || g.workspace_capacity != workspace_.capacity) {
+    g = DecodeGraph();
+    g.cache = &cache.storage();
+    g.workspace_capacity = workspace_.capacity;
+  }
+  auto logits = backend_.view_rows(*workspace_.logits, 0, 1);
+  auto next = backend_.view_rows(*workspace_.next_ids, 0, 1);
+  // Kernels read the position from the uploaded positions, so one capture serves every step.
+  auto issue = [&] {
+    compute(batch, 1, 1, nullptr);
+    backend_.argmax(*logits, *next);
+  };
+  if (g.capture >= 0) {
+    backend_.replay(g.capture);
+  } else if (g.steps_seen++ == 0) {
+    issue();  // the first step sizes every lazily allocated buffer
+  } else {
+    backend_.begin_capture();
+    issue();
+    g.capture = backend_.end_capture();
+    backend_.replay(g.capture);
+  }
+  cache.advance(1);
+  return backend_.read_i32(*next).at(0);
+}
+
+AttentionBatch DecoderModel::prepare(const std::vector<Sequence>& sequences) {
   if (sequences.empty()) fail("forward: no sequences given");
   std::vector<int32_t> ids, positions;  // every sequence's tokens and positions, concatenated
   AttentionBatch batch;
@@ -82,14 +112,28 @@ void DecoderModel::run(const std::vector<Sequence>& sequences, LogitRows rows, c
     for (int64_t p = 0; p < int64_t(s.ids->size()); ++p) positions.push_back(int32_t(start + p));
   }
   const int64_t n = int64_t(ids.size());
-  const float eps = float(config_.rms_norm_eps);
   reserve(n);
-  Workspace& w = workspace_;
+  backend_.write_i32(ids, *backend_.view_rows(*workspace_.ids, 0, n));
+  backend_.write_i32(positions, *backend_.view_rows(*workspace_.positions, 0, n));
+  return batch;
+}
 
+void DecoderModel::run(const std::vector<Sequence>& sequences, LogitRows rows, const ForwardObserver& observe,
+                       int64_t* out_rows) {
+  const AttentionBatch batch = prepare(sequences);
+  const int64_t n = batch.segments.back().first_row + batch.segments.back().rows;
+  *out_rows = rows == LogitRows::all ? n : int64_t(sequences.size());
+  compute(batch, n, *out_rows, observe);
+  for (const Sequence& s : sequences) s.cache->advance(int64_t(s.ids->size()));
+}
+
+void DecoderModel::compute(const AttentionBatch& prepared, int64_t n, int64_t out_rows,
+                           const ForwardObserver& observe) {
+  const float eps = float(config_.rms_norm_eps);
+  Workspace& w = workspace_;
   auto id_rows = backend_.view_rows(*w.ids, 0, n);
   auto position_rows = backend_.view_rows(*w.positions, 0, n);
-  backend_.write_i32(ids, *id_rows);
-  backend_.write_i32(positions, *position_rows);
+  AttentionBatch batch = prepared;
   batch.positions = position_rows.get();
 
   auto residual = backend_.view_rows(*w.residual, 0, n);  // [n, hidden] f32
@@ -108,25 +152,23 @@ void DecoderModel::run(const std::vector<Sequence>& sequences, LogitRows rows, c
     backend_.add(*residual, *block_out);
     if (observe) observe("layer." + std::to_string(l), *residual);
   }
-  for (const Sequence& s : sequences) s.cache->advance(int64_t(s.ids->size()));
 
   // Only the rows whose logits are wanted go through the final norm and LM head.
-  *out_rows = rows == LogitRows::all ? n : int64_t(sequences.size());
   std::unique_ptr<Tensor> head_in;
-  if (*out_rows == n) {
+  if (out_rows == n) {
     head_in = backend_.view_rows(*w.residual, 0, n);
   } else {
-    head_in = backend_.view_rows(*w.head_in, 0, *out_rows);  // [sequences, hidden]
+    head_in = backend_.view_rows(*w.head_in, 0, out_rows);  // [sequences, hidden]
     for (size_t i = 0; i < batch.segments.size(); ++i) {
       const AttentionBatch::Segment& seg = batch.segments[i];
       auto last = backend_.view_rows(*residual, seg.first_row + seg.rows - 1, 1);
       backend_.put_rows(*last, int64_t(i), *head_in);
     }
   }
-  auto final_normed = backend_.view_rows(*w.final_normed, 0, *out_rows);
+  auto final_normed = backend_.view_rows(*w.final_normed, 0, out_rows);
   backend_.rmsnorm(*head_in, *weights_.final_norm, eps, *final_normed);
   if (observe) observe("final_norm", *final_normed);
-  auto logits = backend_.view_rows(*w.logits, 0, *out_rows);  // [out_rows, vocab]
+  auto logits = backend_.view_rows(*w.logits, 0, out_rows);  // [out_rows, vocab]
   backend_.linear(*final_normed, weights_.head(), nullptr, *logits);
 }
 

@@ -27,7 +27,10 @@ class DecoderModel {
   Backend& backend() { return backend_; }
   const DecoderWeights& weights() const { return weights_; }
   // For tools that swap single weights (llmeval sensitivity); shapes must not change.
-  DecoderWeights& mutable_weights() { return weights_; }
+  DecoderWeights& mutable_weights() {
+    decode_graph_ = DecodeGraph();  // a captured step holds the old weights' addresses
+    return weights_;
+  }
 
   KvCache new_cache(int64_t capacity);
 
@@ -73,10 +76,17 @@ class DecoderModel {
     std::unique_ptr<Tensor> logits;           // [cap, vocab]
     std::unique_ptr<Tensor> next_ids;         // [cap, 1] i32
   };
-  // Runs the layers and the head; the logits stay on the backend in workspace_.logits
-  // (its first `*out_rows` rows).
+  // Checks the sequences, uploads their ids and positions (the one upload of a step) and
+  // describes them for attention.
+  AttentionBatch prepare(const std::vector<Sequence>& sequences);
+  // Issues the layers and the head for `batch` (no uploads, no reads: capturable); the
+  // logits stay on the backend in workspace_.logits (its first `out_rows` rows).
+  void compute(const AttentionBatch& batch, int64_t n, int64_t out_rows, const ForwardObserver& observe);
   void run(const std::vector<Sequence>& sequences, LogitRows rows, const ForwardObserver& observe,
            int64_t* out_rows);
+  // One greedy decode step of one sequence, replayed from a captured graph where the
+  // backend can capture (captured on the second step, once lazily sized buffers exist).
+  int32_t decode_step(int32_t id, KvCache& cache);
   void attention_block(int64_t layer, const Tensor& normed, const AttentionBatch& batch, Tensor& out);
   void mlp_block(int64_t layer, const Tensor& normed, Tensor& out);
 
@@ -85,6 +95,14 @@ class DecoderModel {
   Backend& backend_;
   TensorType act_;  // the backend's activation dtype for this checkpoint
   Workspace workspace_;
+  // The captured decode step: valid for one cache and one workspace allocation.
+  struct DecodeGraph {
+    const KvStorage* cache = nullptr;
+    int64_t workspace_capacity = 0;
+    int steps_seen = 0;  // eager steps run for this cache before capturing
+    int capture = -1;
+  };
+  DecodeGraph decode_graph_;
 };
 
 }  // namespace llmrun

@@ -32,6 +32,22 @@ TEST(LlmrunCli, GreedyIdsOnStories260kMatchGolden) {
   EXPECT_EQ("1 " + r.output, expected + "\n");
 }
 
+// The CUDA backend's own code with its kernels on the host harness, end to end through the
+// CLI: the same greedy ids as the CPU backend (all 200 at the checkpoint's fp32; the first 30
+// with fp16 and int8 weights, where near-ties may flip later).
+TEST(LlmrunCli, CudaHostDeviceGivesTheCpuIds) {
+  LLMRUN_REQUIRE_FIXTURE(dir, "models/stories260k");
+  for (const auto& [precision, n] : {std::pair<std::string, int>{"auto", 200}, {"fp16", 30}, {"int8", 30}}) {
+    const std::string args = "--model " + dir + " --prompt-ids 1 --temp 0 --precision " + precision + " -n " +
+                             std::to_string(n);
+    auto cpu = run_command(llmrun_cmd(args + " --device cpu"), false);
+    auto dev = run_command(llmrun_cmd(args + " --device cuda-host"), false);
+    ASSERT_EQ(cpu.exit_code, 0) << cpu.output;
+    ASSERT_EQ(dev.exit_code, 0) << dev.output;
+    EXPECT_EQ(dev.output, cpu.output) << precision;
+  }
+}
+
 TEST(LlmrunCli, BadInputs) {
   const std::string model = testing::test_data("models/qwen3-tiny");
   expect_one_line_error(run_command(llmrun_cmd("--prompt-ids 1")), 2, "--model");
@@ -50,6 +66,12 @@ TEST(LlmrunCli, BadInputs) {
                         "token id 9999 is out of range");
   expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 1 --device tpu")), 1,
                         "--device tpu: unknown device");
+  expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 1 --device cuda:x")), 1,
+                        "--device cuda:x");
+  expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 1 --device cpu --activations bf16")),
+                        1, "--activations bf16: the CPU backend computes in f32");
+  expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 1 --activations f8")), 1,
+                        "--activations f8: unknown");
   expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 1,2,3 --ctx 3")), 1,
                         "do not fit a context of 3");
 }

@@ -18,6 +18,7 @@
 #include "runtime/error.h"
 
 #if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #define LLMRUN_HARNESS_ASAN 1
 #endif
@@ -253,6 +254,10 @@ std::string deadlock_report(const BlockRun& run) {
 
 // A fresh context for t that starts in llmrun_harness_fiber_main.
 __attribute__((noinline)) void start_fiber(SimThread& t) {
+#if defined(LLMRUN_HARNESS_ASAN)
+  // A fiber abandoned by an earlier error left its frames' redzones poisoned on this stack.
+  __asan_unpoison_memory_region(t.stack, kStackBytes);
+#endif
 #if defined(__x86_64__)
   // What llmrun_harness_switch pops: MXCSR and x87 control word (defaults), six
   // callee-saved registers, then the "return address" (the trampoline). The stack is
