@@ -19,6 +19,7 @@ const char* op_name(Op op) {
     case Op::swiglu: return "swiglu";
     case Op::add: return "add";
     case Op::argmax: return "argmax";
+    case Op::sample: return "sample";
   }
   return "?";
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/quant/weight_format.h"
+#include "runtime/error.h"
 
 namespace llmrun {
 
@@ -103,9 +104,19 @@ struct AttentionBatch {
   const Tensor* positions = nullptr;  // [n, 1] i32
 };
 
+// Sampling filters, applied as runtime/sampler.cpp's Sampler does: softmax(logits / T),
+// then top-k, then min-p (relative to the top token), then top-p (the smallest prefix in
+// descending order whose mass reaches top_p), renormalised.
+struct SamplingParams {
+  float temperature = 1.0f;  // > 0 (greedy decoding uses argmax)
+  int64_t top_k = 0;         // 0: off
+  float top_p = 1.0f;        // 1: off
+  float min_p = 0.0f;        // 0: off
+};
+
 // What a backend may be asked to run; supports() answers per (op, weight format,
 // activation dtype) so tools list only paths that exist.
-enum class Op { embed, linear, rmsnorm, rope, attention, swiglu, add, argmax };
+enum class Op { embed, linear, rmsnorm, rope, attention, swiglu, add, argmax, sample };
 const char* op_name(Op op);
 
 class Backend {
@@ -156,6 +167,15 @@ class Backend {
   virtual void put_rows(const Tensor& src, int64_t first, Tensor& out) = 0;
   // out[r] = index of the largest x[r, :] (the first on ties, as torch.argmax); out: [rows, 1] i32.
   virtual void argmax(const Tensor& x, Tensor& out) = 0;
+  // out[r] = a token drawn from row r of x ([rows, vocab] logits) under `params`: the
+  // first id, in increasing id order, at which the cumulative filtered probability exceeds
+  // uniforms[r] (in [0, 1); drawn by the caller's seeded generator), or the last kept id
+  // when rounding leaves uniforms[r] above the total. out: [rows, 1] i32.
+  // The default refuses (callers check supports(Op::sample, ...) and sample on the host).
+  virtual void sample(const Tensor& /*x*/, const SamplingParams& /*params*/, const std::vector<float>& /*uniforms*/,
+                      Tensor& /*out*/) {
+    fail("backend ", name(), " does not sample on its own; sample on the host");
+  }
   // Copies x to the host as fp32 [rows, cols] (waits for the queued work).
   virtual void to_host(const Tensor& x, float* dst) = 0;
   // Copies an i32 tensor to the host (waits for the queued work).
