@@ -3,7 +3,7 @@
 # registry, from the folder scripts/gpu-bundle.sh built, in one command and under 8 minutes:
 # the GPU, its driver and measured ceilings, then stages, each under its own time limit and
 # each recorded even when it fails or times out (a failing stage never stops the others):
-#   conformance   every bundled CUDA test binary
+#   conformance   every bundled CUDA test binary (not the *_host twins, which run on the CPU)
 #   greedy        llmrun --device cuda vs --device cpu on stories260k, 64 greedy ids,
 #                 checkpoint dtype and fp16
 #   logits        llmeval logits on the tiny HF golden models, CUDA vs CPU
@@ -259,12 +259,15 @@ if wanted ceilings; then
   [ -f "$work/ceilings.json" ] && echo "gpu-check: ceilings $(tr -d '\n' <"$work/ceilings.json")"
 fi
 
-# (1) Conformance: every CUDA test binary, 180 s for all of them together.
+# (1) Conformance: every CUDA test binary, 180 s for all of them together. The *_host
+# binaries are the same tests on the CPU harness (CI runs them; here their *_gpu twins run
+# on the device), so they are left out.
 if wanted conformance; then
   conformance_end=$(($(date +%s) + 180))
   for t in "$TESTS"/*; do
     if [ ! -f "$t" ] || [ ! -x "$t" ]; then continue; fi
     name=$(basename "$t")
+    [[ $name == *_host ]] && continue
     run_stage "conformance/$name" conformance $((conformance_end - $(date +%s))) \
       ", \"binary\": \"$name\", \"output\": \"conformance/$name.json\"" \
       "$t" --gtest_output="json:$work/conformance/$name.json" --gtest_brief=1 || true
