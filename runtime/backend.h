@@ -116,7 +116,7 @@ struct SamplingParams {
 
 // What a backend may be asked to run; supports() answers per (op, weight format,
 // activation dtype) so tools list only paths that exist.
-enum class Op { embed, linear, rmsnorm, rope, attention, swiglu, add, argmax, sample };
+enum class Op { embed, linear, rmsnorm, rope, attention, swiglu, add, argmax, sample };  // rope: with head norms
 const char* op_name(Op op);
 
 class Backend {
@@ -145,13 +145,17 @@ class Backend {
   virtual void embed(const Weight& table, const Tensor& ids, Tensor& out) = 0;
   // out[r, :] = x[r, :] / rms(x[r, :]) * gain;  gain: [1, x.cols] fp32.
   virtual void rmsnorm(const Tensor& x, const Weight& gain, float eps, Tensor& out) = 0;
-  // The same over each head_dim-wide slice of every row, in place (Qwen3 q_norm/k_norm).
-  virtual void rmsnorm_heads(Tensor& x, const Weight& gain, float eps) = 0;
+  // residual += delta (residual f32, delta in the activation dtype), then
+  // out = rmsnorm(residual) * gain: "add the block's output, normalise for the next block"
+  // in one op, so a backend can do it in one pass.
+  virtual void add_rmsnorm(Tensor& residual, const Tensor& delta, const Weight& gain, float eps, Tensor& out) = 0;
   // out[n, w.rows] = x[n, w.cols] * W^T (+ bias [1, w.rows] fp32); fp32 accumulation.
   virtual void linear(const Tensor& x, const Weight& w, const Weight* bias, Tensor& out) = 0;
-  // Rotate-half RoPE in place on x[n, heads * head_dim]; row r sits at position
-  // positions[r] ([n, 1] i32); inv_freq: [1, head_dim / 2] fp32.
-  virtual void rope(Tensor& x, int64_t head_dim, const Tensor& positions, const Weight& inv_freq) = 0;
+  // In place on x[n, heads * head_dim]: RMSNorm over each head with head_gain ([1, head_dim]
+  // fp32; Qwen3's q_norm/k_norm, skipped when null), then rotate-half RoPE with row r at
+  // position positions[r] ([n, 1] i32); inv_freq: [1, head_dim / 2] fp32.
+  virtual void rmsnorm_rope_heads(Tensor& x, const Weight* head_gain, float eps, int64_t head_dim,
+                                  const Tensor& positions, const Weight& inv_freq) = 0;
   // For every segment: writes its rows of k, v ([n, kv_heads * head_dim]) into its cache at
   // its positions of `layer`, then causal attention of its rows of q ([n, heads * head_dim])
   // over positions [0, position of the row] -> out [n, heads * head_dim].

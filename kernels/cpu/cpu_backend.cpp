@@ -51,9 +51,11 @@ class CpuBackend final : public Backend {
     LLMRUN_CHECK(gain.cols() == x.cols() && same_shape(x, out), gain.name());
     cpu::rmsnorm(cpu(x), cpu(gain), eps, x.cols(), cpu(out));
   }
-  void rmsnorm_heads(Tensor& x, const Weight& gain, float eps) override {
-    LLMRUN_CHECK(x.cols() % gain.cols() == 0, gain.name());
-    cpu::rmsnorm(cpu(x), cpu(gain), eps, gain.cols(), cpu(x));
+  void add_rmsnorm(Tensor& residual, const Tensor& delta, const Weight& gain, float eps, Tensor& out) override {
+    LLMRUN_CHECK(same_shape(residual, delta) && same_shape(residual, out) && gain.cols() == residual.cols(),
+                 gain.name());
+    cpu::add(cpu(residual), cpu(delta));
+    cpu::rmsnorm(cpu(residual), cpu(gain), eps, residual.cols(), cpu(out));
   }
   void linear(const Tensor& x, const Weight& w, const Weight* bias, Tensor& out) override {
     LLMRUN_CHECK(x.cols() == w.cols() && out.rows() == x.rows() && out.cols() == w.rows(), w.name(),
@@ -61,9 +63,12 @@ class CpuBackend final : public Backend {
     LLMRUN_CHECK(!bias || bias->cols() == w.rows(), w.name());
     cpu::linear(cpu(x), cpu(w), bias ? &cpu(*bias) : nullptr, cpu(out), threads_);
   }
-  void rope(Tensor& x, int64_t head_dim, const Tensor& positions, const Weight& inv_freq) override {
+  void rmsnorm_rope_heads(Tensor& x, const Weight* head_gain, float eps, int64_t head_dim, const Tensor& positions,
+                          const Weight& inv_freq) override {
     LLMRUN_CHECK(x.cols() % head_dim == 0 && inv_freq.cols() * 2 == head_dim, "head_dim ", head_dim);
+    LLMRUN_CHECK(!head_gain || head_gain->cols() == head_dim, head_gain->name());
     LLMRUN_CHECK(positions.rows() == x.rows() && positions.dtype() == TensorType::i32, "rope positions");
+    if (head_gain) cpu::rmsnorm(cpu(x), cpu(*head_gain), eps, head_dim, cpu(x));
     cpu::rope(cpu(x), head_dim, cpu(positions).ints.data(), cpu(inv_freq));
   }
   void attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionBatch& batch, int64_t layer,

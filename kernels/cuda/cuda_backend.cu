@@ -203,12 +203,14 @@ class CudaBackend final : public Backend {
       });
     });
   }
-  void rmsnorm_heads(Tensor& x, const Weight& gain, float eps) override {
-    LLMRUN_CHECK(x.cols() % gain.cols() == 0, gain.name());
-    with_act(x.dtype(), "rmsnorm_heads", [&](auto tag) {
+  void add_rmsnorm(Tensor& residual, const Tensor& delta, const Weight& gain, float eps, Tensor& out) override {
+    LLMRUN_CHECK(residual.dtype() == TensorType::f32 && residual.rows() == delta.rows() &&
+                     residual.cols() == delta.cols() && same_shape(delta, out) && gain.cols() == residual.cols(),
+                 gain.name());
+    with_act(out.dtype(), "add_rmsnorm", [&](auto tag) {
       using T = decltype(tag);
-      LLMRUN_CUDA_NS::rmsnorm(dev(x).as<T>(), dev(gain).vector(), eps, x.rows(), x.cols(), gain.cols(),
-                              dev(x).as<T>(), stream());
+      LLMRUN_CUDA_NS::add_rmsnorm(dev(residual).as<float>(), dev(delta).as<T>(), dev(gain).vector(), eps,
+                                  residual.rows(), residual.cols(), dev(out).as<T>(), stream());
     });
   }
   void linear(const Tensor& x, const Weight& w, const Weight* bias, Tensor& out) override {
@@ -227,13 +229,16 @@ class CudaBackend final : public Backend {
                              dev(out).as<T>(), linear_scratch_, *gemm_, stream());
     });
   }
-  void rope(Tensor& x, int64_t head_dim, const Tensor& positions, const Weight& inv_freq) override {
+  void rmsnorm_rope_heads(Tensor& x, const Weight* head_gain, float eps, int64_t head_dim, const Tensor& positions,
+                          const Weight& inv_freq) override {
     LLMRUN_CHECK(x.cols() % head_dim == 0 && inv_freq.cols() * 2 == head_dim, "head_dim ", head_dim);
+    LLMRUN_CHECK(!head_gain || head_gain->cols() == head_dim, head_gain->name());
     LLMRUN_CHECK(positions.rows() == x.rows() && positions.dtype() == TensorType::i32, "rope positions");
-    with_act(x.dtype(), "rope", [&](auto tag) {
+    with_act(x.dtype(), "rmsnorm_rope_heads", [&](auto tag) {
       using T = decltype(tag);
-      LLMRUN_CUDA_NS::rope(dev(x).as<T>(), x.rows(), x.cols(), head_dim, dev(positions).as<int32_t>(),
-                           dev(inv_freq).vector(), stream());
+      LLMRUN_CUDA_NS::rmsnorm_rope_heads(dev(x).as<T>(), x.rows(), x.cols(), head_dim,
+                                         head_gain ? dev(*head_gain).vector() : nullptr, eps,
+                                         dev(positions).as<int32_t>(), dev(inv_freq).vector(), stream());
     });
   }
   void attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionBatch& batch, int64_t layer,

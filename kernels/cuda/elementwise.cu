@@ -45,6 +45,54 @@ __global__ void rope_kernel(T* __restrict__ x, int64_t cols, int64_t head_dim, c
   v[i + half] = from_f32<T>(b * c + a * s);
 }
 
+template <typename T>
+__global__ void __launch_bounds__(kRowThreads) add_rmsnorm_kernel(float* __restrict__ residual,
+                                                                  const T* __restrict__ delta,
+                                                                  const float* __restrict__ gain, float eps,
+                                                                  int64_t cols, T* __restrict__ out) {
+  float* res = residual + int64_t(blockIdx.x) * cols;
+  const T* d = delta + int64_t(blockIdx.x) * cols;
+  T* y = out + int64_t(blockIdx.x) * cols;
+  float sum_sq = 0.0f;
+  for (int64_t i = threadIdx.x; i < cols; i += blockDim.x) {
+    const float v = res[i] + to_f32(d[i]);
+    res[i] = v;  // read back below by this same thread only
+    sum_sq += v * v;
+  }
+  sum_sq = block_sum<kRowThreads>(sum_sq);
+  const float inv_rms = 1.0f / sqrtf(sum_sq / float(cols) + eps);
+  for (int64_t i = threadIdx.x; i < cols; i += blockDim.x) y[i] = from_f32<T>(res[i] * inv_rms * gain[i]);
+}
+
+constexpr int kHeadThreads = 128;  // head_dim <= 256: at most 128 rotation pairs per head
+
+// One block per (row, head): each thread holds rotation pairs (i, i + half) in registers
+// through the norm's reduction and the rotation.
+template <typename T>
+__global__ void __launch_bounds__(kHeadThreads) rmsnorm_rope_kernel(T* __restrict__ x, int64_t cols,
+                                                                    int64_t head_dim,
+                                                                    const float* __restrict__ gain, float eps,
+                                                                    const int32_t* __restrict__ positions,
+                                                                    const float* __restrict__ inv_freq) {
+  const int64_t heads = cols / head_dim, row = blockIdx.x / heads, head = blockIdx.x % heads;
+  const int64_t half = head_dim / 2;
+  T* v = x + row * cols + head * head_dim;
+  const int64_t i = threadIdx.x;
+  float a = 0.0f, b = 0.0f;
+  if (i < half) a = to_f32(v[i]), b = to_f32(v[i + half]);
+  if (gain) {
+    const float sum_sq = block_sum<kHeadThreads>(a * a + b * b);
+    const float inv_rms = 1.0f / sqrtf(sum_sq / float(head_dim) + eps);
+    if (i < half) a = a * inv_rms * gain[i], b = b * inv_rms * gain[i + half];
+  }
+  if (i >= half) return;
+  const float angle = float(positions[row]) * inv_freq[i];
+  float s, c;
+  sincosf(angle, &s, &c);
+  v[i] = from_f32<T>(a * c - b * s);
+  v[i + half] = from_f32<T>(b * c + a * s);
+}
+
 template <typename X, typename Y>
 __global__ void add_kernel(X* __restrict__ x, const Y* __restrict__ y, int64_t n) {
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
@@ -109,6 +157,24 @@ void rope(T* x, int64_t rows, int64_t cols, int64_t head_dim, const int32_t* pos
          head_dim, positions, inv_freq);
 }
 
+template <typename T>
+void add_rmsnorm(float* residual, const T* delta, const float* gain, float eps, int64_t rows, int64_t cols, T* out,
+                 Stream stream) {
+  if (rows > 0)
+    launch("add_rmsnorm", add_rmsnorm_kernel<T>, dim3(unsigned(rows)), dim3(kRowThreads), 0, stream, residual, delta,
+           gain, eps, cols, out);
+}
+
+template <typename T>
+void rmsnorm_rope_heads(T* x, int64_t rows, int64_t cols, int64_t head_dim, const float* gain, float eps,
+                        const int32_t* positions, const float* inv_freq, Stream stream) {
+  LLMRUN_CHECK(head_dim % 2 == 0 && head_dim <= 2 * kHeadThreads && cols % head_dim == 0,
+               "rmsnorm_rope_heads: cols ", cols, " head_dim ", head_dim);
+  if (rows > 0)
+    launch("rmsnorm_rope", rmsnorm_rope_kernel<T>, dim3(unsigned(rows * (cols / head_dim))), dim3(kHeadThreads), 0,
+           stream, x, cols, head_dim, gain, eps, positions, inv_freq);
+}
+
 template <typename X, typename Y>
 void add(X* x, const Y* y, int64_t n, Stream stream) {
   if (n > 0) launch("add", add_kernel<X, Y>, dim3(elementwise_blocks(n)), dim3(kRowThreads), 0, stream, x, y, n);
@@ -141,6 +207,9 @@ void convert(const From* in, To* out, int64_t n, Stream stream) {
   LLMRUN_PAIR(T, bf16_t)                                                                              \
   LLMRUN_PAIR(T, f16_t)                                                                               \
   template void rope<T>(T*, int64_t, int64_t, int64_t, const int32_t*, const float*, Stream);         \
+  template void add_rmsnorm<T>(float*, const T*, const float*, float, int64_t, int64_t, T*, Stream);   \
+  template void rmsnorm_rope_heads<T>(T*, int64_t, int64_t, int64_t, const float*, float, const int32_t*, \
+                                      const float*, Stream);                                          \
   template void swiglu<T>(const T*, const T*, T*, int64_t, Stream);                                   \
   template void argmax_rows<T>(const T*, int64_t, int64_t, int32_t*, Stream);
 LLMRUN_ONE(float)

@@ -23,6 +23,20 @@ template <typename T>
 void rope(T* x, int64_t rows, int64_t cols, int64_t head_dim, const int32_t* positions, const float* inv_freq,
           Stream stream);
 
+// Fused residual add + RMSNorm (one pass over the row instead of two kernels):
+// residual[r, :] += delta[r, :] (fp32), then out[r, :] = rmsnorm(residual[r, :]) * gain.
+// residual: [rows, cols] fp32; delta, out: [rows, cols] T; gain: [cols] fp32.
+template <typename T>
+void add_rmsnorm(float* residual, const T* delta, const float* gain, float eps, int64_t rows, int64_t cols, T* out,
+                 Stream stream);
+
+// Fused per-head RMSNorm (Qwen3's q_norm/k_norm; skipped when gain is null) then RoPE, in
+// place on x [rows, cols] of head_dim-wide heads: the same values as rmsnorm (width
+// head_dim) followed by rope, without rounding in between.
+template <typename T>
+void rmsnorm_rope_heads(T* x, int64_t rows, int64_t cols, int64_t head_dim, const float* gain, float eps,
+                        const int32_t* positions, const float* inv_freq, Stream stream);
+
 // x[i] += y[i] (fp32 add, one rounding to X), n values.
 template <typename X, typename Y>
 void add(X* x, const Y* y, int64_t n, Stream stream);

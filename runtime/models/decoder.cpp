@@ -142,14 +142,17 @@ void DecoderModel::compute(const AttentionBatch& prepared, int64_t n, int64_t ou
   backend_.embed(*weights_.embed, *id_rows, *residual);
   if (observe) observe("embed", *residual);
 
-  for (int64_t l = 0; l < config_.num_layers; ++l) {
+  // Each block's output is added to the residual stream and normalised for the next block
+  // in one op (add_rmsnorm); only the last layer's add stands alone.
+  const int64_t layers = config_.num_layers;
+  backend_.rmsnorm(*residual, *weights_.layers[0].attn_norm, eps, *normed);
+  for (int64_t l = 0; l < layers; ++l) {
     const LayerWeights& lw = weights_.layers[size_t(l)];
-    backend_.rmsnorm(*residual, *lw.attn_norm, eps, *normed);
     attention_block(l, *normed, batch, *block_out);
-    backend_.add(*residual, *block_out);
-    backend_.rmsnorm(*residual, *lw.mlp_norm, eps, *normed);
+    backend_.add_rmsnorm(*residual, *block_out, *lw.mlp_norm, eps, *normed);
     mlp_block(l, *normed, *block_out);
-    backend_.add(*residual, *block_out);
+    if (l + 1 < layers) backend_.add_rmsnorm(*residual, *block_out, *weights_.layers[size_t(l + 1)].attn_norm, eps, *normed);
+    else backend_.add(*residual, *block_out);
     if (observe) observe("layer." + std::to_string(l), *residual);
   }
 
@@ -182,13 +185,10 @@ void DecoderModel::attention_block(int64_t layer, const Tensor& x, const Attenti
   backend_.linear(x, *lw.q, lw.q_bias.get(), *q);
   backend_.linear(x, *lw.k, lw.k_bias.get(), *k);
   backend_.linear(x, *lw.v, lw.v_bias.get(), *v);
-  if (lw.q_norm) {
-    const float eps = float(config_.rms_norm_eps);
-    backend_.rmsnorm_heads(*q, *lw.q_norm, eps);
-    backend_.rmsnorm_heads(*k, *lw.k_norm, eps);
-  }
-  backend_.rope(*q, hd, *batch.positions, *weights_.rope_inv_freq);
-  backend_.rope(*k, hd, *batch.positions, *weights_.rope_inv_freq);
+  // Qwen3 normalises each head before RoPE; other architectures have no head norms (null).
+  const float eps = float(config_.rms_norm_eps);
+  backend_.rmsnorm_rope_heads(*q, lw.q_norm.get(), eps, hd, *batch.positions, *weights_.rope_inv_freq);
+  backend_.rmsnorm_rope_heads(*k, lw.k_norm.get(), eps, hd, *batch.positions, *weights_.rope_inv_freq);
   auto attn = backend_.view_rows(*w.attn, 0, n);  // [n, heads * head_dim]
   const AttentionShape shape{config_.num_heads, config_.num_kv_heads, hd};
   backend_.attention(*q, *k, *v, batch, layer, shape, *attn);

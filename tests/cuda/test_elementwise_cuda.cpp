@@ -142,6 +142,82 @@ TYPED_TEST(Elementwise, RopeAtScatteredPositions) {
   }
 }
 
+// residual (fp32) += delta (T), then rmsnorm of the new residual: the residual must equal
+// the CPU's add exactly (one fp32 add) and the output the CPU's rmsnorm within its bound.
+TYPED_TEST(Elementwise, FusedAddRmsNorm) {
+  LLMRUN_REQUIRE_DEVICE();
+  using T = TypeParam;
+  OwnedStream s;
+  for (auto [rows, cols] : {std::pair<int64_t, int64_t>{1, 64}, {3, 769}, {2, 5125}}) {
+    const std::vector<float> residual = random_values<float>(size_t(rows * cols), 11, 3.0f);
+    const std::vector<float> delta = random_values<T>(size_t(rows * cols), 12);
+    const std::vector<float> gain = random_values<T>(size_t(cols), 13);
+    DeviceBuffer<float> dres(residual.size()), dgain(gain.size());
+    DeviceBuffer<T> ddelta(delta.size()), dout(delta.size());
+    dres.upload(residual, s.get());
+    ddelta.upload(to_act<T>(delta), s.get());
+    dgain.upload(gain, s.get());
+    add_rmsnorm(dres.data(), ddelta.data(), dgain.data(), 1e-6f, rows, cols, dout.data(), s.get());
+    const std::vector<float> got_res = dres.download(s.get()), got = to_float(dout.download(s.get()));
+
+    auto cres = cpu_tensor(rows, cols, residual), cdelta = cpu_tensor(rows, cols, delta);
+    cpu::CpuTensor cout(rows, cols);
+    cpu::add(*cres, *cdelta);
+    cpu::rmsnorm(*cres, cpu_vector(gain), 1e-6f, cols, cout);
+    for (size_t i = 0; i < got_res.size(); ++i) ASSERT_EQ(got_res[i], cres->data[i]) << i;
+    std::vector<double> bound(got.size());
+    for (size_t i = 0; i < bound.size(); ++i)
+      bound[i] = act_rounding(act_of<T>(), cout.data[i]) + (double(cols) + kTranscendentalUlps + 3) * kU32 * std::fabs(cout.data[i]);
+    EXPECT_TRUE(all_within(got, std::vector<float>(cout.data.begin(), cout.data.end()), bound, "add_rmsnorm"))
+        << rows << "x" << cols;
+  }
+}
+
+// Per-head RMSNorm then RoPE in one kernel (Qwen3), and RoPE alone (no gain), against the
+// CPU's rmsnorm (width head_dim) followed by rope.
+TYPED_TEST(Elementwise, FusedHeadNormAndRope) {
+  LLMRUN_REQUIRE_DEVICE();
+  using T = TypeParam;
+  OwnedStream s;
+  for (int64_t head_dim : {64, 128, 96, 256}) {
+    for (bool with_norm : {true, false}) {
+      const int64_t rows = 4, heads = 3, cols = heads * head_dim;
+      const std::vector<float> x = random_values<T>(size_t(rows * cols), 14, 2.0f);
+      const std::vector<float> gain = random_values<T>(size_t(head_dim), 15);
+      std::vector<float> inv_freq(size_t(head_dim / 2));
+      for (size_t i = 0; i < inv_freq.size(); ++i) inv_freq[i] = float(std::pow(1e6, -2.0 * double(i) / double(head_dim)));
+      const std::vector<int32_t> positions = {0, 5, 4095, 40000};
+      DeviceBuffer<T> dx(x.size());
+      DeviceBuffer<float> dgain(gain.size()), dfreq(inv_freq.size());
+      DeviceBuffer<int32_t> dpos(positions.size());
+      dx.upload(to_act<T>(x), s.get());
+      dgain.upload(gain, s.get());
+      dfreq.upload(inv_freq, s.get());
+      dpos.upload(positions, s.get());
+      rmsnorm_rope_heads(dx.data(), rows, cols, head_dim, with_norm ? dgain.data() : nullptr, 1e-6f, dpos.data(),
+                         dfreq.data(), s.get());
+      const std::vector<float> got = to_float(dx.download(s.get()));
+
+      auto cx = cpu_tensor(rows, cols, x);
+      if (with_norm) cpu::rmsnorm(*cx, cpu_vector(gain), 1e-6f, head_dim, *cx);
+      const std::vector<float> normed(cx->data.begin(), cx->data.end());
+      cpu::rope(*cx, head_dim, positions.data(), cpu_vector(inv_freq));
+      const std::vector<float> ref(cx->data.begin(), cx->data.end());
+      // The norm's bound (as above) on both rotated inputs, then rope's (see RopeAtScatteredPositions).
+      std::vector<double> bound(ref.size());
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < cols; ++c) {
+          const int64_t h = c / head_dim * head_dim, i = c % head_dim % (head_dim / 2);
+          const double a = std::fabs(normed[size_t(r * cols + h + i)]), b = std::fabs(normed[size_t(r * cols + h + i + head_dim / 2)]);
+          const size_t k = size_t(r * cols + c);
+          const double norm_err = with_norm ? (double(head_dim) + kTranscendentalUlps + 3) * kU32 * (a + b) : 0.0;
+          bound[k] = act_rounding(act_of<T>(), ref[k]) + (8 * kTranscendentalUlps * kU32) * (a + b) + norm_err;
+        }
+      EXPECT_TRUE(all_within(got, ref, bound, "rmsnorm_rope_heads")) << "head_dim " << head_dim << " norm " << with_norm;
+    }
+  }
+}
+
 TYPED_TEST(Elementwise, SwigluAndResidualAdd) {
   LLMRUN_REQUIRE_DEVICE();
   using T = TypeParam;
