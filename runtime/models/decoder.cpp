@@ -24,8 +24,7 @@ void DecoderModel::reserve(int64_t tokens) {
   const int64_t q_cols = c.num_heads * c.head_dim, kv_cols = c.num_kv_heads * c.head_dim;
   Workspace w;
   w.capacity = cap;
-  w.ids = backend_.alloc(cap, 1, TensorType::i32);
-  w.positions = backend_.alloc(cap, 1, TensorType::i32);
+  w.step_inputs = backend_.alloc(2 * cap, 1, TensorType::i32);
   w.residual = backend_.alloc(cap, c.hidden_size, TensorType::f32);
   w.normed = backend_.alloc(cap, c.hidden_size, act_);
   w.block = backend_.alloc(cap, c.hidden_size, act_);
@@ -113,8 +112,9 @@ AttentionBatch DecoderModel::prepare(const std::vector<Sequence>& sequences) {
   }
   const int64_t n = int64_t(ids.size());
   reserve(n);
-  backend_.write_i32(ids, *backend_.view_rows(*workspace_.ids, 0, n));
-  backend_.write_i32(positions, *backend_.view_rows(*workspace_.positions, 0, n));
+  // One upload per step: the ids, then their positions.
+  ids.insert(ids.end(), positions.begin(), positions.end());
+  backend_.write_i32(ids, *backend_.view_rows(*workspace_.step_inputs, 0, 2 * n));
   return batch;
 }
 
@@ -131,8 +131,8 @@ void DecoderModel::compute(const AttentionBatch& prepared, int64_t n, int64_t ou
                            const ForwardObserver& observe) {
   const float eps = float(config_.rms_norm_eps);
   Workspace& w = workspace_;
-  auto id_rows = backend_.view_rows(*w.ids, 0, n);
-  auto position_rows = backend_.view_rows(*w.positions, 0, n);
+  auto id_rows = backend_.view_rows(*w.step_inputs, 0, n);
+  auto position_rows = backend_.view_rows(*w.step_inputs, n, n);
   AttentionBatch batch = prepared;
   batch.positions = position_rows.get();
 

@@ -65,7 +65,7 @@ class DecoderModel {
   // views of their first n rows.
   struct Workspace {
     int64_t capacity = 0;
-    std::unique_ptr<Tensor> ids, positions;   // [cap, 1] i32
+    std::unique_ptr<Tensor> step_inputs;      // [2 * cap, 1] i32: a step's n ids, then their n positions
     std::unique_ptr<Tensor> residual;         // [cap, hidden] f32: the residual stream
     std::unique_ptr<Tensor> normed, block;    // [cap, hidden] activation dtype
     std::unique_ptr<Tensor> q, attn;          // [cap, heads * head_dim]
