@@ -88,6 +88,7 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 command -v patchelf >/dev/null 2>&1 || apt_install patchelf
+command -v xz >/dev/null 2>&1 || apt_install xz-utils
 
 # ---------------------------------------------------------------------------------------
 # 1. Configure and build (skipped with --check-only).
@@ -122,9 +123,12 @@ build_dir=$(cd "$build_dir" && pwd)
 
 # ---------------------------------------------------------------------------------------
 # 2. Assemble.
-#   bin/          llmrun, llmeval, gpu_check_report, bench_* (RUNPATH $ORIGIN/../lib)
-#   tests/cuda/   every test executable of the build's tests/cuda (RUNPATH $ORIGIN/../../lib)
-#   lib/          the non-system shared libraries they load (RUNPATH $ORIGIN)
+#   payload.tar.xz  the executables and their libraries, xz-compressed (the CUDA kernels'
+#                 device code is in every binary that links the backend: compressed as one
+#                 stream they take a quarter of the room); gpu-check.sh unpacks it in /tmp:
+#     bin/          llmrun, llmeval, gpu_check_report, bench_* (RUNPATH $ORIGIN/../lib)
+#     tests/cuda/   every test executable of the build's tests/cuda (RUNPATH $ORIGIN/../../lib)
+#     lib/          the non-system shared libraries they load (RUNPATH $ORIGIN)
 #   fixtures/     models/stories260k from $LLMRUN_FIXTURES
 #   test-data/    tests/data (the tiny HF golden models): what LLMRUN_TEST_DATA points at
 #   scripts/      gpu-check.sh, gpu_check/ (peer benchmark, build from source)
@@ -155,11 +159,15 @@ with_cuda=$(grep -c '^CMAKE_CUDA_COMPILER:' "$build_dir/CMakeCache.txt" || true)
 [ -x "$build_dir/bench/bench_gpu_ceilings" ] || die "$build_dir/bench/bench_gpu_ceilings missing (a CUDA build with cuBLASLt)"
 
 rm -rf "$bundle"
-mkdir -p "$bundle"/{bin,tests/cuda,lib,fixtures/models,scripts/gpu_check}
+mkdir -p "$bundle"/{fixtures/models,scripts/gpu_check}
 bundle=$(cd "$bundle" && pwd)
 echo "llmrun GPU check bundle: incomplete (scripts/gpu-bundle.sh stopped before the end)" >"$bundle/MANIFEST.txt"
-for f in "${binaries[@]}"; do cp -p "$f" "$bundle/bin/"; done
-for f in "${tests[@]}"; do cp -p "$f" "$bundle/tests/cuda/"; done
+stage=$(mktemp -d)      # the payload before packing
+unpacked=$(mktemp -d)   # the payload as gpu-check.sh will see it, for the self-check
+trap 'rm -rf "$stage" "$unpacked"' EXIT
+mkdir -p "$stage"/{bin,tests/cuda,lib}
+for f in "${binaries[@]}"; do cp -p "$f" "$stage/bin/"; done
+for f in "${tests[@]}"; do cp -p "$f" "$stage/tests/cuda/"; done
 
 # Libraries: everything ldd lists except what the GPU machine provides itself. That
 # machine runs an Ubuntu 24.04-like CUDA 13 image (Python 3.12.3, glibc 2.39, GLIBCXX up to
@@ -177,18 +185,18 @@ copy_libs() {  # ldd of one file here (toolkit libraries resolvable) -> copy the
     path=$(awk '$2 == "=>" {print $3}' <<<"$line")
     [[ $name =~ $system_lib ]] && continue
     if [ -z "$path" ] || [ "$path" = "not" ]; then die "$(basename "$1") needs $name, which is not found here"; fi
-    [ -f "$bundle/lib/$name" ] || cp -L "$path" "$bundle/lib/$name"
+    [ -f "$stage/lib/$name" ] || cp -L "$path" "$stage/lib/$name"
   done < <(LD_LIBRARY_PATH=/usr/local/cuda/lib64 ldd "$1" | grep -v 'statically linked')
 }
-for f in "$bundle"/bin/* "$bundle"/tests/cuda/*; do copy_libs "$f"; done
-for f in "$bundle"/lib/*; do copy_libs "$f"; done  # their own needs (libtinfo for readline, ...)
+for f in "$stage"/bin/* "$stage"/tests/cuda/*; do copy_libs "$f"; done
+for f in "$stage"/lib/*; do copy_libs "$f"; done  # their own needs (libtinfo for readline, ...)
 
 # shellcheck disable=SC2016  # $ORIGIN is for the loader, not the shell
-for f in "$bundle"/bin/*; do patchelf --set-rpath '$ORIGIN/../lib' "$f"; done
+for f in "$stage"/bin/*; do patchelf --set-rpath '$ORIGIN/../lib' "$f"; done
 # shellcheck disable=SC2016
-for f in "$bundle"/tests/cuda/*; do patchelf --set-rpath '$ORIGIN/../../lib' "$f"; done
+for f in "$stage"/tests/cuda/*; do patchelf --set-rpath '$ORIGIN/../../lib' "$f"; done
 # shellcheck disable=SC2016
-for f in "$bundle"/lib/*; do chmod u+w "$f"; patchelf --set-rpath '$ORIGIN' "$f"; done
+for f in "$stage"/lib/*; do chmod u+w "$f"; patchelf --set-rpath '$ORIGIN' "$f"; done
 
 cp -rp "$fixtures/models/stories260k" "$bundle/fixtures/models/"
 cp -rp tests/data "$bundle/test-data"
@@ -196,13 +204,13 @@ cp -p scripts/gpu-check.sh "$bundle/scripts/"
 cp -p scripts/gpu_check/hf_peer_bench.py scripts/gpu_check/build_from_source.sh "$bundle/scripts/gpu_check/"
 
 commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
-glibc_max=$(for f in "$bundle"/bin/* "$bundle"/tests/cuda/* "$bundle"/lib/*; do objdump -T "$f"; done 2>/dev/null |
+glibc_max=$(for f in "$stage"/bin/* "$stage"/tests/cuda/* "$stage"/lib/*; do objdump -T "$f"; done 2>/dev/null |
   grep -o 'GLIBC_2\.[0-9.]*' | sort -uV | tail -1)
-glibcxx_max=$(for f in "$bundle"/bin/* "$bundle"/tests/cuda/* "$bundle"/lib/*; do objdump -T "$f"; done 2>/dev/null |
+glibcxx_max=$(for f in "$stage"/bin/* "$stage"/tests/cuda/* "$stage"/lib/*; do objdump -T "$f"; done 2>/dev/null |
   grep -o 'GLIBCXX_3\.[0-9.]*' | sort -uV | tail -1)
 cudart=static
-for f in "$bundle"/bin/* "$bundle"/tests/cuda/*; do
-  readelf -d "$f" | grep -q 'NEEDED.*libcudart' && cudart="shared (bundled in lib/)"
+for f in "$stage"/bin/* "$stage"/tests/cuda/*; do
+  readelf -d "$f" | grep -q 'NEEDED.*libcudart' && cudart="shared (carried in lib/)"
 done
 {
   echo "llmrun GPU check bundle"
@@ -211,9 +219,13 @@ done
   echo "cuda archs: $archs; CUDA runtime: $cudart; nvcc: $(nvcc --version 2>/dev/null | sed -n 's/.*release \([0-9.]*\).*/\1/p')"
   echo "needs from the machine: $glibc_max, $glibcxx_max, libgcc_s, libcuda (driver), libcublas/libcublasLt 13"
   echo "run there: bash scripts/gpu-check.sh   (docs/GPU_CHECK.md)"
-  echo "files:"
-  (cd "$bundle" && find . -type f ! -path './src/*' ! -path './fixtures/*' ! -path './test-data/*' -printf '  %P %s\n' | sort)
-} >"$bundle/MANIFEST.txt"
+  echo "payload.tar.xz (bytes unpacked):"
+  (cd "$stage" && find . -type f -printf '  %P %s\n' | sort)
+} >"$bundle/MANIFEST.txt.new"
+payload_mib=$(du -sb "$stage" | awk '{ printf "%.1f", $1 / 1048576 }')
+note "packing the payload ($payload_mib MiB of executables and libraries, xz)"
+tar -C "$stage" -cf - bin tests lib | xz -T"${JOBS:-$(nproc)}" -6 >"$bundle/payload.tar.xz"
+mv "$bundle/MANIFEST.txt.new" "$bundle/MANIFEST.txt"
 
 # ---------------------------------------------------------------------------------------
 # 3. --source: the source tree and the build dependencies as .deb files.
@@ -252,6 +264,9 @@ awk -v a="$size_mib" -v b="$tree_mib" 'BEGIN { exit !(a + b > 64) }' &&
 failures=0
 fail() { echo "gpu-bundle: self-check FAILED: $*" >&2; failures=$((failures + 1)); }
 
+# What follows runs the payload as gpu-check.sh will: unpacked from payload.tar.xz.
+tar -xJf "$bundle/payload.tar.xz" -C "$unpacked"
+
 # 4a. Every ELF file resolves every library inside the bundle or to an allowed system
 # library; only the machine's own (driver, cuBLAS) may be missing here.
 n_elf=0
@@ -262,26 +277,26 @@ while IFS= read -r f; do
     name=$(basename "$(awk '{print $1}' <<<"$line")")
     path=$(awk '$2 == "=>" {print $3}' <<<"$line")
     if [ "$path" = "not" ]; then
-      [[ $name =~ $machine_lib ]] || fail "${f#"$bundle"/}: $name not found"
-    elif [ -n "$path" ] && [[ $(readlink -f "$path") == "$bundle"/* ]]; then
+      [[ $name =~ $machine_lib ]] || fail "${f#"$unpacked"/}: $name not found"
+    elif [ -n "$path" ] && [[ $(readlink -f "$path") == "$unpacked"/* ]]; then
       :
     elif [[ $name =~ $system_lib ]]; then
       :
     else
-      fail "${f#"$bundle"/}: $name resolves outside the bundle ($path)"
+      fail "${f#"$unpacked"/}: $name resolves outside the bundle ($path)"
     fi
   done < <(env -i ldd "$f" | grep -v 'statically linked')
-done < <(find "$bundle/bin" "$bundle/tests" "$bundle/lib" -type f | sort)
+done < <(find "$unpacked/bin" "$unpacked/tests" "$unpacked/lib" -type f | sort)
 note "ldd: $n_elf ELF files checked"
 
 # 4b. The CPU paths run from the bundle with an empty environment.
 bundle_env=(env -i PATH=/usr/bin:/bin CI=true LLMRUN_FIXTURES="$bundle/fixtures" LLMRUN_TEST_DATA="$bundle/test-data"
-            LLMRUN_BIN_DIR="$bundle/bin")
+            LLMRUN_BIN_DIR="$unpacked/bin")
 model="$bundle/fixtures/models/stories260k"
 expected=$(tr -s ' \n' ' ' <"$model/expected_greedy.ids.txt" | sed 's/^ *//; s/ *$//')
 n_expected=$(($(wc -w <<<"$expected") - 1))
 errors=$(mktemp)
-if got=$("${bundle_env[@]}" "$bundle/bin/llmrun" --device cpu --model "$model" --prompt-ids 1 -n "$n_expected" --temp 0 2>"$errors"); then
+if got=$("${bundle_env[@]}" "$unpacked/bin/llmrun" --device cpu --model "$model" --prompt-ids 1 -n "$n_expected" --temp 0 2>"$errors"); then
   if [ "1 $(tr -s ' \n' ' ' <<<"$got" | sed 's/ *$//')" = "$expected" ]; then
     note "llmrun --device cpu: $n_expected greedy ids equal the golden"
   else
@@ -291,16 +306,16 @@ else
   fail "llmrun --device cpu on stories260k: $(tail -1 "$errors")"
 fi
 rm -f "$errors"
-for f in "$bundle"/tests/cuda/*; do
+for f in "$unpacked"/tests/cuda/*; do
   if out=$(timeout "$test_timeout" "${bundle_env[@]}" "$f" --gtest_brief=1 2>&1); then
     note "$(basename "$f"): $(grep -E '^\[  PASSED  \]' <<<"$out" | head -1) $(grep -E '^\[  SKIPPED \] [0-9]' <<<"$out" | head -1)"
   else
     fail "$(basename "$f") run from the bundle: $(grep -E 'FAILED|error' <<<"$out" | tail -3 | tr '\n' ' ')"
   fi
 done
-if out=$("${bundle_env[@]}" "$bundle/bin/gpu_check_report" --help 2>&1); then :; else fail "gpu_check_report --help: $out"; fi
+if out=$("${bundle_env[@]}" "$unpacked/bin/gpu_check_report" --help 2>&1); then :; else fail "gpu_check_report --help: $out"; fi
 # The CUDA programs start (the loader finds everything) and fail only for want of a GPU.
-for prog in "$bundle/bin/bench_gpu_ceilings" "$bundle/bin/llmrun --device cuda --model $model --prompt-ids 1 -n 1"; do
+for prog in "$unpacked/bin/bench_gpu_ceilings" "$unpacked/bin/llmrun --device cuda --model $model --prompt-ids 1 -n 1"; do
   rc=0
   # shellcheck disable=SC2086  # the second entry is a command line on purpose
   out=$(env -i PATH=/usr/bin:/bin LD_LIBRARY_PATH=/usr/local/cuda/lib64 $prog 2>&1) || rc=$?

@@ -114,8 +114,24 @@ if command -v python3 >/dev/null 2>&1; then
   done < <(python3 -c 'import site, sys; print("\n".join(site.getsitepackages() + [p for p in sys.path if p.endswith("-packages")]))' 2>/dev/null | sort -u)
 fi
 export LD_LIBRARY_PATH="$lib_path${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-BIN=$B/bin
-TESTS=$B/tests/cuda
+# The executables and their libraries travel as payload.tar.xz (scripts/gpu-bundle.sh);
+# unpacked here (tar with xz, else Python's tarfile). A bundle already unpacked is used as is.
+P=$B
+if [ -f "$B/payload.tar.xz" ]; then
+  P=$(mktemp -d /tmp/llmrun-gpu-check-payload.XXXXXX)
+  if command -v xz >/dev/null 2>&1; then
+    tar -xJf "$B/payload.tar.xz" -C "$P" || say "cannot unpack $B/payload.tar.xz"
+  else
+    python3 -c 'import sys, tarfile
+t = tarfile.open(sys.argv[1])
+try:
+    t.extractall(sys.argv[2], filter="tar")
+except TypeError:
+    t.extractall(sys.argv[2])' "$B/payload.tar.xz" "$P" || say "cannot unpack $B/payload.tar.xz"
+  fi
+fi
+BIN=$P/bin
+TESTS=$P/tests/cuda
 MODEL260K=$B/fixtures/models/stories260k
 RANDOM_MODEL=/tmp/llmrun-gpu-check-model/qwen3-4b
 export LLMRUN_FIXTURES=$B/fixtures LLMRUN_TEST_DATA=$B/test-data LLMRUN_BIN_DIR=$BIN CI=true
@@ -187,6 +203,7 @@ finish() {
   find "$work/logs" -type f -size +4M -exec sh -c 'tail -c 4194304 "$1" >"$1.tail" && mv "$1.tail" "$1"' _ {} \;
   tar -czf "$out_dir/logs.tar.gz" -C "$work" . 2>/dev/null || true
   rm -rf "$work"
+  [ "$P" = "$B" ] || rm -rf "$P"
   say "done in ${elapsed} s: $out_dir/{results.json,summary.md,logs.tar.gz}"
   cat "$out_dir/summary.md"
 }
