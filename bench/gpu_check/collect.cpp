@@ -121,7 +121,10 @@ ojson sanitizer_summary(const std::string& log) {
     if (std::regex_search(line, m, summary)) {
       std::string text = trim(line);
       while (!text.empty() && text.front() == '=') text.erase(0, 1);
-      out = {{"count", std::stoll(m[2].str())}, {"summary", trim(text)}};
+      // Digits only (the regex), but more than int64 holds is still "many", not an exception.
+      const std::string digits = m[2].str();
+      const int64_t count = digits.size() > 18 ? INT64_MAX : std::stoll(digits);
+      out = {{"count", count}, {"summary", trim(text)}};
     }
   }
   return out;
@@ -133,7 +136,12 @@ std::optional<double> generated_tps(const std::string& log) {
   std::optional<double> tps;
   for (const std::string& line : lines_of(log)) {
     std::smatch m;
-    if (std::regex_search(line, m, stats)) tps = std::stod(m[2].str());
+    if (std::regex_search(line, m, stats)) {
+      try {
+        tps = std::stod(m[2].str());
+      } catch (const std::exception&) {  // "1.2.3": not a speed
+      }
+    }
   }
   return tps;
 }

@@ -128,11 +128,12 @@ TEST_F(GpuCheckScript, CpuStagesPassAndCudaOnesAreRecordedBehindAStandInGpu) {
   const fs::path bundle = fake_bundle(stories260k);
   // As gpu-bundle.sh packs it: the executables in payload.tar.xz, unpacked by the script
   // (which also takes an unpacked bundle, as the other tests give it).
-  if (run_command("command -v xz").exit_code == 0)
+  if (run_command("command -v xz").exit_code == 0) {
     ASSERT_EQ(std::system(("tar -C " + bundle.string() + " -cJf " + (bundle / "payload.tar.xz").string() +
                            " bin tests && rm -r " + (bundle / "bin").string() + " " + (bundle / "tests").string())
                               .c_str()),
               0);
+  }
   const auto r = run_command(env_with_fake_smi() + "/bin/bash " + kScript + " --bundle " + bundle.string() + " --out " +
                              (dir_ / "out").string() + " --only greedy,logits,memcheck --budget 200");
   ASSERT_EQ(r.exit_code, 0) << r.output;
