@@ -300,8 +300,15 @@ __attribute__((noinline)) void schedule_block(BlockRun& run, std::vector<SimThre
 struct Executor::Fibers {
   std::vector<SimThread> threads;
   ~Fibers() {
-    for (SimThread& t : threads)
-      if (t.stack) munmap(static_cast<char*>(t.stack) - page(), kStackBytes + page());
+    for (SimThread& t : threads) {
+      if (!t.stack) continue;
+#if defined(LLMRUN_HARNESS_ASAN)
+      // Frames left on the stack keep their redzones poisoned; a later mapping at these
+      // addresses (a safetensors file) would inherit them.
+      __asan_unpoison_memory_region(t.stack, kStackBytes);
+#endif
+      munmap(static_cast<char*>(t.stack) - page(), kStackBytes + page());
+    }
   }
   static size_t page() { return size_t(sysconf(_SC_PAGESIZE)); }
   // Stacks are made on first use and kept; each has a guard page below it, so an overflow
