@@ -1,5 +1,6 @@
 // The decoder against transformers (fp32 references from bf16 checkpoints), layer by
 // layer, then logits, then greedy tokens through the KV cache.
+#include <cmath>
 #include <map>
 
 #include "runtime/generate.h"
@@ -112,6 +113,17 @@ TEST_P(GoldenModel, GreedyTokensMatchTransformers) {
     EXPECT_EQ(argmax(logits.data(), vocab), g.greedy_ids[k]) << "step " << k;
     if (k + 1 < g.greedy_ids.size()) logits = m.forward({g.greedy_ids[k]}, step_cache);
   }
+}
+
+// The comparator every golden bound goes through cannot be fooled by NaN or inf.
+TEST(GoldenComparator, NonFiniteValuesNeverPass) {
+  const std::vector<float> ref = {1.0f, -2.0f, 3.0f};
+  EXPECT_EQ(max_abs_diff(ref, ref), 0.0f);
+  EXPECT_EQ(max_abs_diff({1.0f, -2.0f, 3.5f}, ref), 0.5f);
+  EXPECT_TRUE(std::isinf(max_abs_diff({std::nanf(""), -2.0f, 3.0f}, ref)));
+  EXPECT_TRUE(std::isinf(max_abs_diff({std::nanf(""), std::nanf(""), std::nanf("")}, ref)));
+  EXPECT_TRUE(std::isinf(max_abs_diff({1.0f, INFINITY, 3.0f}, ref)));
+  EXPECT_TRUE(std::isinf(max_abs_diff({1.0f, -2.0f}, ref)));
 }
 
 INSTANTIATE_TEST_SUITE_P(Transformers, GoldenModel, ::testing::Values("qwen3-tiny", "llama-tiny", "qwen2-tiny"));
