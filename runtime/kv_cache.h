@@ -1,6 +1,7 @@
 #pragma once
 // One sequence's key/value cache: backend storage preallocated to a fixed context, and
 // how much of it is filled.
+#include <cstdint>
 #include <memory>
 
 #include "runtime/backend.h"
@@ -14,6 +15,9 @@ class KvCache {
   int64_t capacity() const { return storage_->capacity(); }
   int64_t remaining() const { return capacity() - size_; }
   KvStorage& storage() { return *storage_; }
+  // Distinct for every cache made in this process (kept when moved): what a captured decode
+  // step is valid for. An address is not: a new cache may be allocated where a freed one was.
+  uint64_t serial() const { return serial_; }
   // Throws llmrun::Error (saying how full it is) when n more positions do not fit.
   void check_room(int64_t n) const;
   void advance(int64_t n) { size_ += n; }
@@ -23,6 +27,7 @@ class KvCache {
 
  private:
   std::unique_ptr<KvStorage> storage_;
+  uint64_t serial_;
   int64_t size_ = 0;
 };
 

@@ -69,9 +69,9 @@ int32_t DecoderModel::decode_step(int32_t id, KvCache& cache) {
   const std::vector<int32_t> ids = {id};
   const AttentionBatch batch = prepare({{&ids, &cache}});
   DecodeGraph& g = decode_graph_;
-  if (g.cache != &cache.storage() || g.workspace_capacity != workspace_.capacity) {
+  if (g.cache != cache.serial() || g.workspace_capacity != workspace_.capacity) {
     g = DecodeGraph();
-    g.cache = &cache.storage();
+    g.cache = cache.serial();
     g.workspace_capacity = workspace_.capacity;
   }
   auto logits = backend_.view_rows(*workspace_.logits, 0, 1);

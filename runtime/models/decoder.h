@@ -97,7 +97,7 @@ class DecoderModel {
   Workspace workspace_;
   // The captured decode step: valid for one cache and one workspace allocation.
   struct DecodeGraph {
-    const KvStorage* cache = nullptr;
+    uint64_t cache = 0;  // KvCache::serial(): never reused, unlike a freed cache's address
     int64_t workspace_capacity = 0;
     int steps_seen = 0;  // eager steps run for this cache before capturing
     int capture = -1;
