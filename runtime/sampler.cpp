@@ -91,6 +91,17 @@ std::vector<double> Sampler::distribution(const float* logits, int64_t vocab,
   return p;
 }
 
+SamplingParams Sampler::params() const {
+  SamplingParams p;
+  p.temperature = float(options_.temperature);
+  p.top_k = options_.top_k;
+  p.top_p = float(options_.top_p);
+  p.min_p = float(options_.min_p);
+  return p;
+}
+
+double Sampler::next_uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
+
 int32_t Sampler::sample(const float* logits, int64_t vocab, const std::vector<int32_t>& history) {
   if (options_.temperature == 0.0) {
     if (options_.repetition_penalty == 1.0) return argmax(logits, vocab);
@@ -98,8 +109,7 @@ int32_t Sampler::sample(const float* logits, int64_t vocab, const std::vector<in
     return argmax(l.data(), vocab);
   }
   const std::vector<double> p = distribution(logits, vocab, history);
-  std::uniform_real_distribution<double> uniform(0.0, 1.0);
-  double u = uniform(rng_), cum = 0.0;
+  double u = next_uniform(), cum = 0.0;
   int32_t last_nonzero = 0;
   for (int64_t i = 0; i < vocab; ++i) {
     if (p[size_t(i)] == 0.0) continue;

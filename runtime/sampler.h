@@ -6,6 +6,8 @@
 #include <random>
 #include <vector>
 
+#include "runtime/backend.h"
+
 namespace llmrun {
 
 struct SamplerOptions {
@@ -31,6 +33,15 @@ class Sampler {
   // The distribution sample() draws from after every filter (for tests): [vocab].
   std::vector<double> distribution(const float* logits, int64_t vocab,
                                    const std::vector<int32_t>& history) const;
+
+  // For sampling on a backend (Backend::sample) instead of sample(): the filters as
+  // SamplingParams (fp32, as backends take them), and the uniform in [0, 1) that sample()
+  // would have drawn next, from the same seeded generator. Without a repetition penalty
+  // (which needs the history), a backend given these picks what sample() picks, up to
+  // rounding at a CDF boundary (kernels/cpu/sample.h, kernels/cuda/sample.cuh).
+  bool backend_can_sample() const { return options_.temperature > 0.0 && options_.repetition_penalty == 1.0; }
+  SamplingParams params() const;
+  double next_uniform();
 
  private:
   SamplerOptions options_;
