@@ -16,13 +16,27 @@ std::vector<int32_t> generate(DecoderModel& model, KvCache& cache, Sampler& samp
   GenerationStats s;
   s.prompt_tokens = int64_t(request.prompt.size());
 
-  // Greedy decoding picks the token on the backend; sampling reads the logits here.
-  const bool on_backend = sampler.greedy();
+  // Greedy decoding picks the token on the backend, and so does sampling without a
+  // repetition penalty: the backend draws at the Sampler's own next uniform (the same seed
+  // gives the same tokens as Sampler::sample, up to rounding at a CDF boundary). With a
+  // repetition penalty, or a backend that cannot sample, the logits come here.
+  const bool greedy = sampler.greedy();
+  const bool backend_samples =  // (sampling reads no weights: the format is a placeholder)
+      !greedy && sampler.backend_can_sample() &&
+      model.backend().supports(Op::sample, WeightFormat::f32, model.activation_dtype());
+  const bool on_backend = greedy || backend_samples;
+  const SamplingParams params = sampler.params();
   std::vector<float> logits;
   int32_t next = -1;
   auto step = [&](const std::vector<int32_t>& ids) {
-    if (on_backend) next = model.forward_argmax(ids, cache);
-    else logits = model.forward(ids, cache);
+    if (greedy) {
+      next = model.forward_argmax(ids, cache);
+    } else if (backend_samples) {
+      // Backends take fp32 uniforms in [0, 1): round down at the top so 1 - 2^-54 stays below 1.
+      next = model.forward_sample(ids, cache, params, std::min(float(sampler.next_uniform()), 0x1.fffffep-1f));
+    } else {
+      logits = model.forward(ids, cache);
+    }
   };
   auto t0 = clock::now();
   step(request.prompt);

@@ -8,6 +8,7 @@
 #include "kernels/cpu/attention.h"
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/linear.h"
+#include "kernels/cpu/sample.h"
 #include "runtime/error.h"
 
 namespace llmrun::cpu {
@@ -111,6 +112,15 @@ class CpuBackend final : public Backend {
         if (row[i] > row[best]) best = i;
       cpu(out).ints[size_t(r)] = int32_t(best);
     }
+  }
+  // Partial selection per row (kernels/cpu/sample.h), no sort of the vocabulary.
+  void sample(const Tensor& x, const SamplingParams& params, const std::vector<float>& uniforms,
+              Tensor& out) override {
+    LLMRUN_CHECK(out.dtype() == TensorType::i32 && out.rows() == x.rows() && out.cols() == 1 &&
+                     int64_t(uniforms.size()) == x.rows(),
+                 "sample: ", x.rows(), " rows, ", uniforms.size(), " uniforms");
+    for (int64_t r = 0; r < x.rows(); ++r)
+      cpu(out).ints[size_t(r)] = cpu::sample(cpu(x).row(r), x.cols(), params, uniforms[size_t(r)]);
   }
   void to_host(const Tensor& x, float* dst) override {
     std::memcpy(dst, cpu(x).data.data(), cpu(x).data.size() * sizeof(float));

@@ -16,6 +16,7 @@
 #include "kernels/cuda/gemm.h"
 #include "kernels/cuda/kv_write.cuh"
 #include "kernels/cuda/linear.cuh"
+#include "kernels/cuda/sample.cuh"
 #include "kernels/cuda/weight_layout.h"
 #include "kernels/cuda/elementwise.cuh"
 #include "kernels/cuda/stream.h"
@@ -322,6 +323,27 @@ class CudaBackend final : public Backend {
       argmax_rows(dev(x).as<T>(), x.rows(), x.cols(), dev(out).as<int32_t>(), stream());
     });
   }
+  // One block per row (kernels/cuda/sample.cuh); the uniforms go up in one small copy, the
+  // ids stay on the device until read_i32. Not inside a captured step: the copy's source is
+  // the caller's vector (a pageable copy has read it when copy_to_device returns; a captured
+  // one would read it at every replay). DecoderModel issues it after the replayed forward.
+  void sample(const Tensor& x, const SamplingParams& params, const std::vector<float>& uniforms,
+              Tensor& out) override {
+    LLMRUN_CHECK(out.dtype() == TensorType::i32 && out.rows() == x.rows() && out.cols() == 1 &&
+                     int64_t(uniforms.size()) == x.rows(),
+                 "sample: ", x.rows(), " rows, ", uniforms.size(), " uniforms");
+    LLMRUN_CHECK(!capturing_, "sample uploads its uniforms: issue it outside a captured step");
+    if (x.rows() == 0) return;
+    if (uniforms_.size() < uniforms.size()) {
+      synchronize();  // queued kernels may still read the old buffer
+      uniforms_ = DeviceBuffer<float>(std::max<size_t>(uniforms.size(), 16), "sampling uniforms");
+    }
+    copy_to_device(uniforms_.data(), uniforms.data(), uniforms.size() * sizeof(float), stream());
+    with_act(x.dtype(), "sample", [&](auto tag) {
+      using T = decltype(tag);
+      sample_rows(dev(x).as<T>(), x.rows(), x.cols(), params, uniforms_.data(), dev(out).as<int32_t>(), stream());
+    });
+  }
   void to_host(const Tensor& x, float* dst) override {
     const size_t n = size_t(x.rows() * x.cols());
     if (x.dtype() == TensorType::f32) return copy_to_host(dst, dev(x).as<float>(), n * sizeof(float), stream());
@@ -403,6 +425,7 @@ class CudaBackend final : public Backend {
   LinearScratch linear_scratch_;
   DeviceBuffer<int32_t> zero_slots_;
   DeviceBuffer<float> attention_scratch_;
+  DeviceBuffer<float> uniforms_;  // [rows] of the largest sample() so far
   bool capturing_ = false;
 #if defined(LLMRUN_HOST_HARNESS)
   std::vector<harness::Graph> graphs_;

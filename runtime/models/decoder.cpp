@@ -65,21 +65,34 @@ int32_t DecoderModel::forward_argmax(const std::vector<int32_t>& ids, KvCache& c
   return backend_.read_i32(*next).at(0);
 }
 
-int32_t DecoderModel::decode_step(int32_t id, KvCache& cache) {
+int32_t DecoderModel::forward_sample(const std::vector<int32_t>& ids, KvCache& cache, const SamplingParams& params,
+                                     float u) {
+  if (ids.size() == 1 && backend_.can_capture()) return decode_step(ids[0], cache, &params, u);
+  int64_t out_rows = 0;
+  run({{&ids, &cache}}, LogitRows::last, nullptr, &out_rows);
+  auto logits = backend_.view_rows(*workspace_.logits, 0, 1);
+  auto next = backend_.view_rows(*workspace_.next_ids, 0, 1);
+  backend_.sample(*logits, params, {u}, *next);
+  return backend_.read_i32(*next).at(0);
+}
+
+int32_t DecoderModel::decode_step(int32_t id, KvCache& cache, const SamplingParams* sampling, float u) {
   const std::vector<int32_t> ids = {id};
   const AttentionBatch batch = prepare({{&ids, &cache}});
   DecodeGraph& g = decode_graph_;
-  if (g.cache != cache.serial() || g.workspace_capacity != workspace_.capacity) {
+  const bool with_argmax = sampling == nullptr;
+  if (g.cache != cache.serial() || g.workspace_capacity != workspace_.capacity || g.with_argmax != with_argmax) {
     g = DecodeGraph();
     g.cache = cache.serial();
     g.workspace_capacity = workspace_.capacity;
+    g.with_argmax = with_argmax;
   }
   auto logits = backend_.view_rows(*workspace_.logits, 0, 1);
   auto next = backend_.view_rows(*workspace_.next_ids, 0, 1);
   // Kernels read the position from the uploaded positions, so one capture serves every step.
   auto issue = [&] {
     compute(batch, 1, 1, nullptr);
-    backend_.argmax(*logits, *next);
+    if (with_argmax) backend_.argmax(*logits, *next);
   };
   if (g.capture >= 0) {
     backend_.replay(g.capture);
@@ -91,6 +104,7 @@ int32_t DecoderModel::decode_step(int32_t id, KvCache& cache) {
     g.capture = backend_.end_capture();
     backend_.replay(g.capture);
   }
+  if (!with_argmax) backend_.sample(*logits, *sampling, {u}, *next);
   cache.advance(1);
   return backend_.read_i32(*next).at(0);
 }

@@ -59,6 +59,11 @@ class DecoderModel {
   // Runs ids like forward() and returns the id of the largest last-row logit, chosen on
   // the backend: only one id crosses to the host (greedy decoding).
   int32_t forward_argmax(const std::vector<int32_t>& ids, KvCache& cache);
+  // The same, drawing the id on the backend (Backend::sample) under `params` at the uniform
+  // u in [0, 1); callers check backend().supports(Op::sample, ..., activation_dtype()).
+  int32_t forward_sample(const std::vector<int32_t>& ids, KvCache& cache, const SamplingParams& params, float u);
+  // The dtype of activations and logits on the backend for this checkpoint.
+  TensorType activation_dtype() const { return act_; }
 
  private:
   // Every activation buffer, allocated once per capacity (rows); a forward of n rows uses
@@ -84,9 +89,11 @@ class DecoderModel {
   void compute(const AttentionBatch& batch, int64_t n, int64_t out_rows, const ForwardObserver& observe);
   void run(const std::vector<Sequence>& sequences, LogitRows rows, const ForwardObserver& observe,
            int64_t* out_rows);
-  // One greedy decode step of one sequence, replayed from a captured graph where the
-  // backend can capture (captured on the second step, once lazily sized buffers exist).
-  int32_t decode_step(int32_t id, KvCache& cache);
+  // One decode step of one sequence, replayed from a captured graph where the backend can
+  // capture (captured on the second step, once lazily sized buffers exist). Greedy
+  // (sampling null): the argmax is part of the graph; sampling: the graph holds the forward
+  // and the sample runs after it, eagerly (it uploads its uniform).
+  int32_t decode_step(int32_t id, KvCache& cache, const SamplingParams* sampling = nullptr, float u = 0.0f);
   void attention_block(int64_t layer, const Tensor& normed, const AttentionBatch& batch, Tensor& out);
   void mlp_block(int64_t layer, const Tensor& normed, Tensor& out);
 
@@ -100,6 +107,7 @@ class DecoderModel {
     uint64_t cache = 0;  // KvCache::serial(): never reused, unlike a freed cache's address
     int64_t workspace_capacity = 0;
     int steps_seen = 0;  // eager steps run for this cache before capturing
+    bool with_argmax = true;  // whether the captured step ends with the argmax
     int capture = -1;
   };
   DecodeGraph decode_graph_;
