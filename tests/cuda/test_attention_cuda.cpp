@@ -20,6 +20,7 @@
 #include "kernels/cuda/act_types.cuh"
 #include "kernels/cuda/act_vec.cuh"
 #include "kernels/cuda/attention.cuh"
+#include "tests/cuda/act_test_support.h"
 #include "tests/cuda/conformance.h"
 #include "tests/cuda/device_test.h"
 
@@ -30,15 +31,6 @@ using testing::ActType;
 using testing::all_within;
 using testing::kTranscendentalUlps;
 using testing::kU32;
-
-template <typename T>
-ActType act_of();
-template <>
-ActType act_of<float>() { return ActType::f32; }
-template <>
-ActType act_of<bf16_t>() { return ActType::bf16; }
-template <>
-ActType act_of<f16_t>() { return ActType::f16; }
 
 // gamma(n) = n u / (1 - n u): the relative error bound of n fp32 roundings in a chain.
 double gamma(double n) { return n * kU32 / (1.0 - n * kU32); }

@@ -12,6 +12,7 @@
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cuda/act_types.cuh"
 #include "kernels/cuda/elementwise.cuh"
+#include "tests/cuda/act_test_support.h"
 #include "tests/cuda/conformance.h"
 #include "tests/cuda/device_test.h"
 
@@ -24,27 +25,6 @@ using testing::all_within;
 using testing::kTranscendentalUlps;
 using testing::kU32;
 
-template <typename T>
-ActType act_of();
-template <>
-ActType act_of<float>() { return ActType::f32; }
-template <>
-ActType act_of<bf16_t>() { return ActType::bf16; }
-template <>
-ActType act_of<f16_t>() { return ActType::f16; }
-
-template <typename T>
-std::vector<T> to_act(const std::vector<float>& v) {
-  std::vector<T> out(v.size());
-  for (size_t i = 0; i < v.size(); ++i) out[i] = from_f32<T>(v[i]);
-  return out;
-}
-template <typename T>
-std::vector<float> to_float(const std::vector<T>& v) {
-  std::vector<float> out(v.size());
-  for (size_t i = 0; i < v.size(); ++i) out[i] = to_f32(v[i]);
-  return out;
-}
 // Random values already representable in T, so both sides start from the same inputs.
 template <typename T>
 std::vector<float> random_values(size_t n, uint32_t seed, float scale = 1.0f) {

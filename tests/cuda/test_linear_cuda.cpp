@@ -28,6 +28,7 @@
 #include "kernels/quant/fp6_e3m2.h"
 #include "kernels/quant/weight_format.h"
 #include "runtime/error.h"
+#include "tests/cuda/act_test_support.h"
 #include "tests/cuda/conformance.h"
 #include "tests/cuda/device_test.h"
 
@@ -37,10 +38,6 @@ namespace {
 namespace cu = ::llmrun::LLMRUN_CUDA_NS;
 using llmrun::testing::ActType;
 
-template <typename Act>
-ActType act_type_of() {
-  return sizeof(Act) == 4 ? ActType::f32 : std::is_same<Act, cu::bf16_t>::value ? ActType::bf16 : ActType::f16;
-}
 
 // W[rows, cols] of random normals (one all-zero row when rows > 2: scale 1, all codes 0),
 // encoded by the format's codec as the loader does.
@@ -102,18 +99,6 @@ HostWeight sweep_weight(WeightFormat f, int64_t rows, int64_t cols, bool finite_
   return w;
 }
 
-template <typename Act>
-std::vector<Act> to_act(const std::vector<float>& v) {
-  std::vector<Act> out(v.size());
-  for (size_t i = 0; i < v.size(); ++i) out[i] = cu::from_f32<Act>(v[i]);
-  return out;
-}
-template <typename Act>
-std::vector<float> from_act(const std::vector<Act>& v) {
-  std::vector<float> out(v.size());
-  for (size_t i = 0; i < v.size(); ++i) out[i] = cu::to_f32(v[i]);
-  return out;
-}
 
 struct Rig {
   cu::OwnedStream stream;
@@ -152,7 +137,7 @@ template <typename Act>
       double sum_abs = with_bias ? std::fabs(double(bias[size_t(r)])) : 0.0;
       for (int64_t k = 0; k < cols; ++k) sum_abs += std::fabs(double(wrow[size_t(k)]) * x[size_t(t * cols + k)]);
       bound[size_t(t * rows + r)] =
-          llmrun::testing::dot_bound(act_type_of<Act>(), ref[size_t(t * rows + r)], sum_abs, cols + 1);
+          llmrun::testing::dot_bound(cu::act_of<Act>(), ref[size_t(t * rows + r)], sum_abs, cols + 1);
     }
   }
 
@@ -160,14 +145,14 @@ template <typename Act>
   const cu::DeviceWeightStorage dw(cuda_layout::pack_for_device(host), s.stream.get());
   cu::DeviceBuffer<Act> dx(x.size(), "x"), dout(size_t(n * rows), "out");
   cu::DeviceBuffer<float> dbias(bias.size(), "bias");
-  dx.upload(to_act<Act>(x), s.stream.get());
+  dx.upload(cu::to_act<Act>(x), s.stream.get());
   dbias.upload(bias, s.stream.get());
   s.scratch.reserve(cu::linear_scratch_bytes<Act>(dw.view(), n, s.gemm));
   cu::linear(dw.view(), dx.data(), n, with_bias ? dbias.data() : nullptr, dout.data(), s.scratch, s.gemm,
              s.stream.get());
-  const std::vector<float> got = from_act(dout.download(s.stream.get()));
+  const std::vector<float> got = cu::to_float(dout.download(s.stream.get()));
   return llmrun::testing::all_within(got, ref, bound,
-                                     std::string(c.name) + " act " + llmrun::testing::act_name(act_type_of<Act>()) +
+                                     std::string(c.name) + " act " + llmrun::testing::act_name(cu::act_of<Act>()) +
                                          " [" + std::to_string(rows) + "," + std::to_string(cols) + "] n=" +
                                          std::to_string(n) + (with_bias ? " +bias" : ""));
 }
