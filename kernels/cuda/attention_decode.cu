@@ -149,9 +149,9 @@ __global__ void __launch_bounds__(kThreads, 4)
   const int begin = chunk * chunk_len;
   if (begin > pos) return;  // beyond this row's last position (the combine kernel stops before it)
   const int n_keys = std::min(chunk_len, pos + 1 - begin);
-  const int64_t at = slot * cache.slot_stride + kvh * cache.head_stride + int64_t(begin) * D;
-  const Act* keys = cache.k + at;  // [n_keys, D]
-  const Act* values = cache.v + at;
+  const int64_t at = kvh * cache.head_stride + int64_t(begin) * D;
+  const Act* keys = cache.keys(slot) + at;  // [n_keys, D]
+  const Act* values = cache.values(slot) + at;
 
   LLMRUN_DYNAMIC_SHARED(float, smem);
   float* scores = smem;  // [n_keys, kGroup]: scores, then exp(score - head max)
@@ -418,15 +418,12 @@ void attention_decode(const Act* q, int64_t q_stride, const int32_t* slot, const
   LLMRUN_CHECK(rows <= 65535, "attention_decode: ", rows, " rows (at most 65535; larger runs are prefill)");
   const DecodePlan plan = plan_attention_decode(rows, heads, cache.kv_heads, cache.head_dim, max_len, chunk_len);
   LLMRUN_CHECK(max_len <= cache.capacity, "max_len ", max_len, " > cache capacity ", cache.capacity);
-  LLMRUN_CHECK(cache.slots > 0 && cache.head_stride >= int64_t(cache.capacity) * cache.head_dim &&
-                   cache.slot_stride >= cache.kv_heads * cache.head_stride,
-               "cache slots ", cache.slots, " head_stride ", cache.head_stride, " slot_stride ", cache.slot_stride);
+  LLMRUN_CHECK(cache.valid(), "attention_decode: cache ", cache.describe());
   LLMRUN_CHECK(q_stride >= int64_t(heads) * cache.head_dim, "q_stride ", q_stride);
   LLMRUN_CHECK(scratch_floats >= plan.scratch_floats && (plan.scratch_floats == 0 || scratch), "attention_decode: ",
                scratch_floats, " scratch floats, ", plan.scratch_floats, " needed (plan_attention_decode)");
   constexpr int kVec = vec16_elems<Act>();
-  const bool vec = q_stride % kVec == 0 && cache.slot_stride % kVec == 0 && cache.head_stride % kVec == 0 &&
-                   aligned16(q) && aligned16(cache.k) && aligned16(cache.v);
+  const bool vec = q_stride % kVec == 0 && cache.head_stride % kVec == 0 && aligned16(q) && cache.bases_aligned16();
   const int group = heads / cache.kv_heads;
   if (vec && cache.head_dim == 128)
     launch_decode_group<Act, 128>(group, q, q_stride, slot, pos, rows, max_len, cache, heads, scale, plan, scratch, out,

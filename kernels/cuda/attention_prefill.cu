@@ -163,10 +163,12 @@ __global__ void __launch_bounds__(kThreads, 1)  // no occupancy target: never tr
       const int r = rg * kTM + i, t = r / hpb;
       row_last[i] = t >= seg_begin && t < seg_end && r % hpb < n_heads ? tok_pos[t] : -1;
     }
-    const int64_t at = slot * cache.slot_stride + kvh * cache.head_stride;
+    const int64_t at = kvh * cache.head_stride;
+    const Act* const keys = cache.keys(slot) + at;
+    const Act* const values = cache.values(slot) + at;
     for (int k0 = 0; k0 <= last; k0 += kBN) {
       const int n_valid = std::min(kBN, last + 1 - k0);
-      load_kv_tile<Act, kD>(kv_tile, cache.k + at + int64_t(k0) * D, n_valid, D, n_pieces);
+      load_kv_tile<Act, kD>(kv_tile, keys + int64_t(k0) * D, n_valid, D, n_pieces);
       __syncthreads();
 
       // S = Q K^T for this thread's kTM rows x kTN keys, fp32, sequential over the head row.
@@ -231,7 +233,7 @@ __global__ void __launch_bounds__(kThreads, 1)  // no occupancy target: never tr
       }
       __syncthreads();  // P written; every read of the key tile done
 
-      load_kv_tile<Act, kD>(kv_tile, cache.v + at + int64_t(k0) * D, n_valid, D, n_pieces);
+      load_kv_tile<Act, kD>(kv_tile, values + int64_t(k0) * D, n_valid, D, n_pieces);
       __syncthreads();
 
       // O += P V over the tile's valid positions (beyond them p = 0 for every row).
@@ -316,14 +318,11 @@ void attention_prefill(const Act* q, int64_t q_stride, const int32_t* slot, cons
                cache.kv_heads);
   LLMRUN_CHECK(cache.head_dim > 0 && cache.head_dim <= kMaxHeadDim, "head_dim ", cache.head_dim, " (1..",
                kMaxHeadDim, ")");
-  LLMRUN_CHECK(cache.slots > 0 && cache.capacity > 0 && cache.head_stride >= int64_t(cache.capacity) * cache.head_dim &&
-                   cache.slot_stride >= cache.kv_heads * cache.head_stride,
-               "cache slots ", cache.slots, " capacity ", cache.capacity, " head_stride ", cache.head_stride,
-               " slot_stride ", cache.slot_stride);
+  LLMRUN_CHECK(cache.valid(), "attention_prefill: cache ", cache.describe());
   LLMRUN_CHECK(q_stride >= int64_t(heads) * cache.head_dim, "q_stride ", q_stride);
   constexpr int kVec = vec16_elems<Act>();
-  const bool vec = q_stride % kVec == 0 && cache.slot_stride % kVec == 0 && cache.head_stride % kVec == 0 &&
-                   aligned16(q) && aligned16(cache.k) && aligned16(cache.v) && aligned16(out);
+  const bool vec = q_stride % kVec == 0 && cache.head_stride % kVec == 0 && aligned16(q) && aligned16(out) &&
+                   cache.bases_aligned16();
   if (vec && cache.head_dim == 128)
     launch_prefill<Act, 128>(q, q_stride, slot, pos, rows, cache, heads, scale, out, stream);
   else if (vec && cache.head_dim == 64)

@@ -54,12 +54,16 @@ class CudaTensor final : public Tensor {
 
 class CudaKvStorage final : public KvStorage {
  public:
-  CudaKvStorage(int64_t layers, int64_t kv_heads, int64_t head_dim, int64_t capacity, TensorType dtype)
+  CudaKvStorage(int64_t layers, int64_t kv_heads, int64_t head_dim, int64_t capacity, TensorType dtype,
+                uint64_t serial)
       : KvStorage(layers, kv_heads, head_dim, capacity),
+        serial_(serial),
         dtype_(dtype),
         keys_(size_t(layers * kv_heads * capacity * head_dim * tensor_type_bytes(dtype)), "KV cache keys"),
         values_(keys_.size(), "KV cache values") {}
   TensorType dtype() const { return dtype_; }
+  // Unique per backend: a new cache at a freed one's address never passes for it.
+  uint64_t serial() const { return serial_; }
   // Layer l's [kv_heads, capacity, head_dim] keys or values.
   template <typename T>
   T* keys(int64_t layer) const {
@@ -71,6 +75,7 @@ class CudaKvStorage final : public KvStorage {
   }
 
  private:
+  uint64_t serial_;
   TensorType dtype_;
   DeviceBuffer<unsigned char> keys_, values_;
 };
@@ -178,7 +183,7 @@ class CudaBackend final : public Backend {
   }
   std::unique_ptr<KvStorage> alloc_kv(int64_t layers, int64_t kv_heads, int64_t head_dim, int64_t capacity,
                                       TensorType dtype) override {
-    return std::make_unique<CudaKvStorage>(layers, kv_heads, head_dim, capacity, dtype);
+    return std::make_unique<CudaKvStorage>(layers, kv_heads, head_dim, capacity, dtype, next_kv_serial_++);
   }
   void write_i32(const std::vector<int32_t>& host, Tensor& out) override {
     LLMRUN_CHECK(out.dtype() == TensorType::i32 && int64_t(host.size()) == out.rows() * out.cols(), "write_i32");
@@ -248,24 +253,32 @@ class CudaBackend final : public Backend {
                      same_shape(q, out) && q.dtype() == k.dtype() && s.n_heads % s.n_kv_heads == 0,
                  "layer ", layer);
     LLMRUN_CHECK(batch.positions && batch.positions->rows() == q.rows(), "attention positions");
+    bool same_capacity = true;
+    for (const AttentionBatch::Segment& seg : batch.segments) {
+      const CudaKvStorage& cache = dev(*seg.cache);
+      LLMRUN_CHECK(cache.dtype() == q.dtype(), "KV cache dtype ", tensor_type_name(cache.dtype()));
+      LLMRUN_CHECK(seg.first_row >= 0 && seg.rows >= 0 && seg.first_row + seg.rows <= q.rows(),
+                   "attention segment rows");
+      LLMRUN_CHECK(seg.start_pos >= 0 && seg.start_pos + seg.rows <= cache.capacity(), "cache capacity ",
+                   cache.capacity());
+      LLMRUN_CHECK(cache.kv_heads() == s.n_kv_heads && cache.head_dim() == s.head_dim && layer < cache.layers(),
+                   "KV cache shape, layer ", layer);
+      same_capacity = same_capacity && cache.capacity() == dev(*batch.segments[0].cache).capacity();
+    }
     with_act(q.dtype(), "attention", [&](auto tag) {
       using T = decltype(tag);
+      // Several sequences attend in one launch through a table of their cache slots; a
+      // single sequence (the captured decode step) needs no table.
+      if (batch.segments.size() > 1 && same_capacity) return attend_together<T>(q, k, v, batch, layer, s, out);
       for (const AttentionBatch::Segment& seg : batch.segments) {
         CudaKvStorage& cache = dev(*seg.cache);
-        LLMRUN_CHECK(cache.dtype() == q.dtype(), "KV cache dtype ", tensor_type_name(cache.dtype()));
-        LLMRUN_CHECK(seg.first_row >= 0 && seg.first_row + seg.rows <= q.rows(), "attention segment rows");
-        LLMRUN_CHECK(seg.start_pos + seg.rows <= cache.capacity(), "cache capacity ", cache.capacity());
         const int64_t r0 = seg.first_row, hd = s.head_dim;
-        // One sequence per call: its cache is slot 0 of a one-slot layer.
-        KvLayer<T> layer_cache;
+        // One sequence: its cache is slot 0 of a one-slot layer.
+        KvLayer<T> layer_cache = kv_layer<T>(cache.capacity(), s);
         layer_cache.k = cache.keys<T>(layer);
         layer_cache.v = cache.values<T>(layer);
-        layer_cache.head_stride = cache.capacity() * hd;
         layer_cache.slot_stride = s.n_kv_heads * layer_cache.head_stride;
         layer_cache.slots = 1;
-        layer_cache.kv_heads = int32_t(s.n_kv_heads);
-        layer_cache.capacity = int32_t(cache.capacity());
-        layer_cache.head_dim = int32_t(hd);
         const int32_t* slots = zero_slots(seg.rows);
         const int32_t* pos = dev(*batch.positions).as<int32_t>() + r0;
         kv_write(dev(k).as<T>() + r0 * k.cols(), k.cols(), dev(v).as<T>() + r0 * v.cols(), v.cols(), slots, pos,
@@ -399,6 +412,108 @@ class CudaBackend final : public Backend {
 
  private:
   Stream stream() const { return stream_->get(); }
+
+  // The shape part of one layer's KvLayer (bases and slots are the caller's).
+  template <typename T>
+  static KvLayer<T> kv_layer(int64_t capacity, const AttentionShape& s) {
+    KvLayer<T> layer;
+    layer.head_stride = capacity * s.head_dim;
+    layer.kv_heads = int32_t(s.n_kv_heads);
+    layer.capacity = int32_t(capacity);
+    layer.head_dim = int32_t(s.head_dim);
+    return layer;
+  }
+
+  // Every sequence of the batch in one kv_write and one attention launch: sequence i is slot
+  // i of a layer whose slot bases come from a device table (KvLayer::k_slots).
+  template <typename T>
+  void attend_together(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionBatch& batch, int64_t layer,
+                       const AttentionShape& s, Tensor& out) {
+    LLMRUN_CHECK(!capturing_, "attention over several sequences uploads their slot table: not inside a captured step");
+    const SlotTable& table = slot_table(batch, q.rows());
+    const int64_t segments = int64_t(batch.segments.size());
+    KvLayer<T> layer_cache = kv_layer<T>(dev(*batch.segments[0].cache).capacity(), s);
+    T* const* bases = reinterpret_cast<T* const*>(table.bases.data());
+    layer_cache.k_slots = bases + (2 * layer) * segments;
+    layer_cache.v_slots = bases + (2 * layer + 1) * segments;
+    layer_cache.slots = int32_t(segments);
+    const int32_t rows = int32_t(q.rows());
+    const int32_t* pos = dev(*batch.positions).as<int32_t>();
+    kv_write(dev(k).as<T>(), k.cols(), dev(v).as<T>(), v.cols(), table.row_slots.data(), pos, rows, layer_cache,
+             stream());
+    const float scale = 1.0f / std::sqrt(float(s.head_dim));
+    const int32_t heads = int32_t(s.n_heads), kv_heads = int32_t(s.n_kv_heads), hd = int32_t(s.head_dim);
+    if (table.one_row_each && rows > kAttentionDecodeMaxRows) {
+      // A decode step of many sequences: split each row's cache across blocks, as decode
+      // does, rather than run each row as a mostly idle prefill tile.
+      const size_t floats = plan_attention_decode(rows, heads, kv_heads, hd, table.max_len).scratch_floats;
+      attention_decode(dev(q).as<T>(), q.cols(), table.row_slots.data(), pos, rows, table.max_len, layer_cache,
+                       heads, scale, attention_scratch(floats), floats, dev(out).as<T>(), stream());
+    } else {
+      const size_t floats = attention_scratch_floats(rows, heads, kv_heads, hd, table.max_len);
+      LLMRUN_CUDA_NS::attention(dev(q).as<T>(), q.cols(), table.row_slots.data(), pos, rows, table.max_len,
+                                layer_cache, heads, scale, attention_scratch(floats), floats, dev(out).as<T>(),
+                                stream());
+    }
+  }
+
+  // The device side of a multi-sequence batch: each cache's layer bases ([layers][keys,
+  // values][segment]) and each row's slot (its segment; -1 for rows in no segment). Built
+  // once per batch and reused by every layer's call: the decoder passes the same batch to
+  // all of them.
+  struct SlotTable {
+    std::vector<uint64_t> key;            // per segment: cache serial, first row, rows, start
+    std::vector<void*> host_bases;        // kept alive until the next rebuild (async upload)
+    std::vector<int32_t> host_row_slots;
+    DeviceBuffer<void*> bases;
+    DeviceBuffer<int32_t> row_slots;
+    int32_t max_len = 0;
+    bool one_row_each = false;
+  };
+  const SlotTable& slot_table(const AttentionBatch& batch, int64_t rows) {
+    std::vector<uint64_t> key;
+    int64_t layers = -1;
+    for (const AttentionBatch::Segment& seg : batch.segments) {
+      const CudaKvStorage& cache = dev(*seg.cache);
+      key.insert(key.end(), {cache.serial(), uint64_t(seg.first_row), uint64_t(seg.rows), uint64_t(seg.start_pos)});
+      layers = layers < 0 ? cache.layers() : std::min(layers, cache.layers());
+    }
+    key.push_back(uint64_t(rows));
+    SlotTable& t = slot_table_;
+    if (key == t.key) return t;
+    synchronize();  // queued kernels may still read the old table
+    const size_t segments = batch.segments.size();
+    t.key = key;
+    t.host_bases.assign(size_t(layers) * 2 * segments, nullptr);
+    t.host_row_slots.assign(size_t(rows), -1);
+    t.max_len = 1;
+    t.one_row_each = true;
+    with_act(dev(*batch.segments[0].cache).dtype(), "KV cache", [&](auto tag) {
+      using T = decltype(tag);
+      for (size_t i = 0; i < segments; ++i) {
+        const AttentionBatch::Segment& seg = batch.segments[i];
+        CudaKvStorage& cache = dev(*seg.cache);
+        for (int64_t l = 0; l < layers; ++l) {
+          T* keys = cache.keys<T>(l);
+          T* values = cache.values<T>(l);
+          LLMRUN_CHECK(reinterpret_cast<uintptr_t>(keys) % 16 == 0 && reinterpret_cast<uintptr_t>(values) % 16 == 0,
+                       "KV cache layer ", l, " is not 16-byte aligned");
+          t.host_bases[size_t(2 * l) * segments + i] = keys;
+          t.host_bases[size_t(2 * l + 1) * segments + i] = values;
+        }
+        for (int64_t r = seg.first_row; r < seg.first_row + seg.rows; ++r) t.host_row_slots[size_t(r)] = int32_t(i);
+        t.max_len = std::max(t.max_len, int32_t(seg.start_pos + seg.rows));
+        t.one_row_each = t.one_row_each && seg.rows == 1;
+      }
+    });
+    if (t.bases.size() < t.host_bases.size())
+      t.bases = DeviceBuffer<void*>(t.host_bases.size(), "attention slot table");
+    if (t.row_slots.size() < t.host_row_slots.size())
+      t.row_slots = DeviceBuffer<int32_t>(t.host_row_slots.size(), "attention row slots");
+    t.bases.upload(t.host_bases, stream());
+    t.row_slots.upload(t.host_row_slots, stream());
+    return t;
+  }
   // n zeros on the device (every row of a one-sequence call is in slot 0); grows, never shrinks.
   const int32_t* zero_slots(int64_t n) {
     if (int64_t(zero_slots_.size()) < n) {
@@ -425,6 +540,8 @@ class CudaBackend final : public Backend {
   LinearScratch linear_scratch_;
   DeviceBuffer<int32_t> zero_slots_;
   DeviceBuffer<float> attention_scratch_;
+  SlotTable slot_table_;
+  uint64_t next_kv_serial_ = 0;
   DeviceBuffer<float> uniforms_;  // [rows] of the largest sample() so far
   bool capturing_ = false;
 #if defined(LLMRUN_HOST_HARNESS)

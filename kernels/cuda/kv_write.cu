@@ -32,14 +32,16 @@ __global__ void __launch_bounds__(kThreads) kv_write_kernel(const Act* __restric
     const int32_t d = int32_t(i % pieces) * kElems;
     const int32_t s = slot[r], p = pos[r];
     if (s < 0 || s >= cache.slots || p < 0 || p >= cache.capacity) continue;
-    const int64_t dst = s * cache.slot_stride + h * cache.head_stride + int64_t(p) * cache.head_dim + d;
+    const int64_t dst = h * cache.head_stride + int64_t(p) * cache.head_dim + d;
     const int64_t col = int64_t(h) * cache.head_dim + d;
+    Act* const keys = cache.keys(s);
+    Act* const values = cache.values(s);
     if constexpr (kElems > 1) {
-      store_vec16(cache.k + dst, load_vec16(k + r * k_stride + col));
-      store_vec16(cache.v + dst, load_vec16(v + r * v_stride + col));
+      store_vec16(keys + dst, load_vec16(k + r * k_stride + col));
+      store_vec16(values + dst, load_vec16(v + r * v_stride + col));
     } else {
-      cache.k[dst] = k[r * k_stride + col];
-      cache.v[dst] = v[r * v_stride + col];
+      keys[dst] = k[r * k_stride + col];
+      values[dst] = v[r * v_stride + col];
     }
   }
 }
@@ -53,17 +55,12 @@ void kv_write(const Act* k, int64_t k_stride, const Act* v, int64_t v_stride, co
               const int32_t* pos, int32_t n, const KvLayer<Act>& cache, Stream stream) {
   if (n <= 0) return;
   const int64_t width = int64_t(cache.kv_heads) * cache.head_dim;
-  LLMRUN_CHECK(cache.kv_heads > 0 && cache.head_dim > 0 && cache.capacity > 0 && cache.slots > 0, "kv_heads ",
-               cache.kv_heads, " head_dim ", cache.head_dim, " capacity ", cache.capacity, " slots ", cache.slots);
-  LLMRUN_CHECK(cache.head_stride >= int64_t(cache.capacity) * cache.head_dim &&
-                   cache.slot_stride >= cache.kv_heads * cache.head_stride,
-               "head_stride ", cache.head_stride, " slot_stride ", cache.slot_stride);
+  LLMRUN_CHECK(cache.valid(), "kv_write: cache ", cache.describe());
   LLMRUN_CHECK(k_stride >= width && v_stride >= width, "k_stride ", k_stride, " v_stride ", v_stride, " < ", width);
   constexpr int kVec = vec16_elems<Act>();
   // 16-byte pieces need every base, stride and row to start on 16 bytes.
   const bool vec = cache.head_dim % kVec == 0 && k_stride % kVec == 0 && v_stride % kVec == 0 &&
-                   cache.slot_stride % kVec == 0 && cache.head_stride % kVec == 0 && aligned16(k) &&
-                   aligned16(v) && aligned16(cache.k) && aligned16(cache.v);
+                   cache.head_stride % kVec == 0 && aligned16(k) && aligned16(v) && cache.bases_aligned16();
   const int64_t pieces = int64_t(n) * width / (vec ? kVec : 1);
   const unsigned blocks = unsigned(std::min<int64_t>((pieces + kThreads - 1) / kThreads, 4096));
   if (vec)

@@ -110,12 +110,13 @@ struct Case {
   int64_t kv_pad = 0;          // k/v row stride = kv_heads * head_dim + kv_pad (NaN padding)
   bool interleave = false;     // rows token-major across sequences (else sequence by sequence)
   bool invalid_row = false;    // one more row whose slot is out of range: NaN out, no cache write
+  bool slot_table = false;     // every slot in its own allocation, found through KvLayer::k_slots
 
   std::string describe() const {
     std::ostringstream s;
     s << kernel_name(kernel) << " kv_heads " << kv_heads << " group " << group << " head_dim " << head_dim
       << " chunk " << chunk_len << " q_pad " << q_pad << " kv_pad " << kv_pad << (interleave ? " interleaved" : "")
-      << (invalid_row ? " +invalid row" : "") << " seqs (slot, prefix, new):";
+      << (invalid_row ? " +invalid row" : "") << (slot_table ? " slot table" : "") << " seqs (slot, prefix, new):";
     for (const Seq& q : seqs) s << " (" << q.slot << "," << q.prefix << "," << q.n_new << ")";
     return s.str();
   }
@@ -196,19 +197,41 @@ void run_case(const Case& c, uint32_t seed) {
 
   // The device.
   OwnedStream stream;
-  DeviceBuffer<Act> dq(q.size()), dk(k.size()), dv(v.size()), dkc(kc.size()), dvc(vc.size());
+  DeviceBuffer<Act> dq(q.size()), dk(k.size()), dv(v.size());
   DeviceBuffer<Act> dout(size_t(rows) * size_t(heads) * size_t(D));
   DeviceBuffer<int32_t> dslot(slot.size()), dpos(pos.size());
   dq.upload(q, stream.get()), dk.upload(k, stream.get()), dv.upload(v, stream.get());
-  dkc.upload(kc, stream.get()), dvc.upload(vc, stream.get());
   dslot.upload(slot, stream.get()), dpos.upload(pos, stream.get());
+  // The cache: one allocation of `slots` slots, or (slot_table) one allocation per slot.
+  std::vector<DeviceBuffer<Act>> dkc, dvc;
+  for (int32_t i = 0; i < (c.slot_table ? slots : 1); ++i) {
+    const size_t n = size_t(c.slot_table ? slot_stride : slots * slot_stride), first = size_t(i) * n;
+    dkc.emplace_back(n), dvc.emplace_back(n);
+    dkc.back().upload(std::vector<Act>(kc.begin() + first, kc.begin() + first + n), stream.get());
+    dvc.back().upload(std::vector<Act>(vc.begin() + first, vc.begin() + first + n), stream.get());
+    synchronize(stream.get());  // the temporaries go away
+  }
+  std::vector<Act*> key_bases, value_bases;
+  for (size_t i = 0; i < dkc.size(); ++i) key_bases.push_back(dkc[i].data()), value_bases.push_back(dvc[i].data());
+  DeviceBuffer<Act*> dkey_bases(key_bases.size()), dvalue_bases(value_bases.size());
+  dkey_bases.upload(key_bases, stream.get()), dvalue_bases.upload(value_bases, stream.get());
   KvLayer<Act> layer;
-  layer.k = dkc.data(), layer.v = dvc.data();
-  layer.slot_stride = slot_stride, layer.head_stride = head_stride;
+  if (c.slot_table) {
+    layer.k_slots = dkey_bases.data(), layer.v_slots = dvalue_bases.data();
+  } else {
+    layer.k = dkc[0].data(), layer.v = dvc[0].data();
+    layer.slot_stride = slot_stride;
+  }
+  layer.head_stride = head_stride;
   layer.slots = slots, layer.kv_heads = kvh, layer.capacity = capacity, layer.head_dim = D;
   kv_write(dk.data(), kv_stride, dv.data(), kv_stride, dslot.data(), dpos.data(), rows, layer, stream.get());
   {
-    const std::vector<Act> got_k = dkc.download(stream.get()), got_v = dvc.download(stream.get());
+    std::vector<Act> got_k, got_v;
+    for (size_t i = 0; i < dkc.size(); ++i) {
+      const std::vector<Act> part_k = dkc[i].download(stream.get()), part_v = dvc[i].download(stream.get());
+      got_k.insert(got_k.end(), part_k.begin(), part_k.end());
+      got_v.insert(got_v.end(), part_v.begin(), part_v.end());
+    }
     size_t wrong = 0;
     for (size_t i = 0; i < got_k.size(); ++i)
       wrong += !same_bits(got_k[i], kc_after[i]) + !same_bits(got_v[i], vc_after[i]);
@@ -413,6 +436,32 @@ TYPED_TEST(Attention, PrefillSeveralSequences) {
   Case c;
   c.kernel = Kernel::prefill, c.seqs = std::vector<Seq>{{1, 20, 9}, {0, 3, 18}};
   c.q_pad = 1, c.kv_pad = 3, c.invalid_row = true;
+  cases.push_back(c);
+  run_all<TypeParam>(cases);
+}
+
+// Caches allocated apart (one per sequence, as the CUDA backend batches them), found
+// through the slot table: kv_write, decode over several chunks and one, prefill of
+// several sequences, the 16-byte and the element paths, an invalid row.
+TYPED_TEST(Attention, SlotTable) {
+  LLMRUN_REQUIRE_DEVICE();
+  std::vector<Case> cases;
+  for (int32_t d : {128, 96}) {
+    Case c;
+    c.slot_table = true, c.head_dim = d, c.seqs = decode_batch({1, 65, 300, 7});
+    cases.push_back(c);
+    c.chunk_len = 512;
+    cases.push_back(c);
+    c = Case{};
+    c.slot_table = true, c.kernel = Kernel::prefill, c.head_dim = d;
+    c.seqs = std::vector<Seq>{{2, 0, 7}, {0, 100, 64}, {1, 37, 30}};
+    cases.push_back(c);
+  }
+  Case c;
+  c.slot_table = true, c.kernel = Kernel::dispatch, c.interleave = true, c.invalid_row = true;
+  c.seqs = std::vector<Seq>{{1, 20, 9}, {0, 3, 18}};
+  cases.push_back(c);
+  c.q_pad = 1, c.kv_pad = 3, c.kernel = Kernel::decode;
   cases.push_back(c);
   run_all<TypeParam>(cases);
 }

@@ -138,22 +138,46 @@ TEST_P(CudaModel, TinyGoldensWithBf16Activations) {
   }
 }
 
-// Several sequences in one forward (lambada's path) equal each run alone.
+// Several sequences in one forward (lambada's path; one attention launch through the
+// backend's slot table) equal each run alone: a first chunk, a step of one token each on
+// the same caches, 20 one-token sequences (more rows than decode takes at once, still one
+// row per sequence), runs long enough for the prefill kernel, and caches of different
+// capacities (one launch per sequence).
 TEST_P(CudaModel, BatchedSequencesEqualOneByOne) {
   LLMRUN_REQUIRE_FIXTURE(dir, "models/stories260k");
   Loaded l = load(dir, GetParam(), "auto");
   DecoderModel& m = *l.model.model;
-  const std::vector<int32_t> a = {1, 403, 407, 261}, b = {1, 300}, c = {1, 261, 378, 432, 383, 286};
-  KvCache ca = m.new_cache(16), cb = m.new_cache(16), cc = m.new_cache(16);
-  const std::vector<float> batched = m.forward_batch({{&a, &ca}, {&b, &cb}, {&c, &cc}}, LogitRows::all);
-  std::vector<float> one_by_one;
-  for (const std::vector<int32_t>* ids : {&a, &b, &c}) {
-    KvCache cache = m.new_cache(16);
-    const std::vector<float> one = m.forward(*ids, cache, LogitRows::all);
-    one_by_one.insert(one_by_one.end(), one.begin(), one.end());
-  }
-  ASSERT_EQ(batched.size(), one_by_one.size());
-  EXPECT_LE(max_abs_diff(batched, one_by_one), 1e-5f * max_abs(one_by_one));
+  struct Run {
+    std::vector<std::vector<int32_t>> chunks;  // fed one forward after another
+    int64_t capacity;
+  };
+  auto check = [&](const std::vector<Run>& runs, const char* what) {
+    SCOPED_TRACE(what);
+    std::vector<KvCache> together, alone;
+    for (const Run& r : runs) together.push_back(m.new_cache(r.capacity)), alone.push_back(m.new_cache(r.capacity));
+    for (size_t step = 0; step < runs[0].chunks.size(); ++step) {
+      std::vector<DecoderModel::Sequence> batch;
+      std::vector<float> one_by_one;
+      for (size_t i = 0; i < runs.size(); ++i) {
+        batch.push_back({&runs[i].chunks[step], &together[i]});
+        const std::vector<float> one = m.forward(runs[i].chunks[step], alone[i], LogitRows::all);
+        one_by_one.insert(one_by_one.end(), one.begin(), one.end());
+      }
+      const std::vector<float> batched = m.forward_batch(batch, LogitRows::all);
+      ASSERT_EQ(batched.size(), one_by_one.size());
+      EXPECT_LE(max_abs_diff(batched, one_by_one), 1e-5f * max_abs(one_by_one)) << "step " << step;
+    }
+  };
+  check({{{{1, 403, 407, 261}, {300}}, 16}, {{{1, 300}, {261}}, 16}, {{{1, 261, 378, 432, 383, 286}, {407}}, 16}},
+        "decode-sized batch, then one token each");
+  std::vector<Run> many;
+  for (int32_t i = 0; i < 20; ++i) many.push_back({{{1, 261 + i}, {300 + i}}, 8});
+  check(many, "20 sequences");
+  std::vector<int32_t> long_a, long_b;
+  for (int32_t i = 0; i < 21; ++i) long_a.push_back(260 + (i * 37) % 200);
+  for (int32_t i = 0; i < 9; ++i) long_b.push_back(300 + (i * 11) % 100);
+  check({{{long_a, {5}}, 40}, {{long_b, {6}}, 40}}, "prefill-sized runs");
+  check({{{long_b, {5}}, 40}, {{{1, 300}, {7}}, 12}}, "different capacities");
 }
 
 INSTANTIATE_TEST_SUITE_P(Devices, CudaModel, ::testing::Values("cuda-host", "cuda"),
