@@ -5,6 +5,7 @@
 
 #include "eval/log_probs.h"
 #include "runtime/error.h"
+#include "runtime/non_finite.h"
 #include "runtime/sampler.h"
 
 namespace llmrun::eval {
@@ -27,6 +28,9 @@ KlResult compare_models(DecoderModel& base, DecoderModel& test, const std::vecto
     test_cache.clear();
     const std::vector<float> p = base.forward(window, base_cache, LogitRows::all);  // [len, vocab]
     const std::vector<float> q = test.forward(window, test_cache, LogitRows::all);
+    const std::string at = "window at token " + std::to_string(begin);
+    check_logits_finite(base, window, p, "kld baseline, " + at);
+    check_logits_finite(test, window, q, "kld, " + at);
     for (int64_t j = 0; j + 1 < int64_t(window.size()); ++j) {
       const float* pj = p.data() + j * vocab;
       const float* qj = q.data() + j * vocab;

@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "eval/log_probs.h"
+#include "kernels/quant/finite.h"
 #include "runtime/error.h"
+#include "runtime/non_finite.h"
 #include "runtime/sampler.h"
 
 namespace llmrun::eval {
@@ -87,6 +89,16 @@ LambadaResult score_lambada(DecoderModel& model, const std::vector<EncodedPassag
     for (size_t i = 0; i < inputs.size(); ++i) sequences.push_back({&inputs[i], &caches[i]});
     const std::vector<float> logits = model.forward_batch(sequences, LogitRows::all);  // [sum of lengths, vocab]
     int64_t row0 = 0;
+    if (!quant::all_finite(logits.data(), int64_t(logits.size()))) {
+      int64_t row = 0;
+      for (size_t i = b0; i < b1; ++i) {  // name the first passage whose logits are broken
+        const int64_t n = int64_t(inputs[i - b0].size());
+        check_logits_finite(model, inputs[i - b0],
+                            std::vector<float>(logits.begin() + row * vocab, logits.begin() + (row + n) * vocab),
+                            "lambada passage " + std::to_string(i + 1));
+        row += n;
+      }
+    }
     for (size_t i = b0; i < b1; ++i) {
       const EncodedPassage& e = passages[i];
       const std::vector<int32_t>& all = inputs[i - b0];

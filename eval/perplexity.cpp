@@ -5,6 +5,7 @@
 
 #include "eval/log_probs.h"
 #include "runtime/error.h"
+#include "runtime/non_finite.h"
 
 namespace llmrun::eval {
 
@@ -23,6 +24,7 @@ PerplexityResult perplexity(DecoderModel& model, const std::vector<int32_t>& ids
     cache.clear();
     const std::vector<int32_t> window(ids.begin() + begin, ids.begin() + end);
     const std::vector<float> logits = model.forward(window, cache, LogitRows::all);  // [end-begin, vocab]
+    check_logits_finite(model, window, logits, "perplexity window at token " + std::to_string(begin));
     // Labels are the window itself with all but the last target_len masked; the model
     // shifts them by one, so window position j predicts position j + 1.
     double nll = 0;

@@ -169,12 +169,14 @@ class Backend {
   virtual void take_rows(const Tensor& x, int64_t first, int64_t n, Tensor& out) = 0;
   // out[first..first+src.rows) = src (rows); the inverse of take_rows.
   virtual void put_rows(const Tensor& src, int64_t first, Tensor& out) = 0;
-  // out[r] = index of the largest x[r, :] (the first on ties, as torch.argmax); out: [rows, 1] i32.
+  // out[r] = index of the largest x[r, :] (the first on ties, as torch.argmax), or -1 when the
+  // row holds a NaN or +inf (broken logits are reported, never decoded; -inf is a masked logit); out: [rows, 1] i32.
   virtual void argmax(const Tensor& x, Tensor& out) = 0;
   // out[r] = a token drawn from row r of x ([rows, vocab] logits) under `params`: the
   // first id, in increasing id order, at which the cumulative filtered probability exceeds
   // uniforms[r] (in [0, 1); drawn by the caller's seeded generator), or the last kept id
-  // when rounding leaves uniforms[r] above the total. out: [rows, 1] i32.
+  // when rounding leaves uniforms[r] above the total; -1 when the row holds a NaN or
+  // +inf. out: [rows, 1] i32.
   // The default refuses (callers check supports(Op::sample, ...) and sample on the host).
   virtual void sample(const Tensor& /*x*/, const SamplingParams& /*params*/, const std::vector<float>& /*uniforms*/,
                       Tensor& /*out*/) {

@@ -1,8 +1,11 @@
 #include "runtime/generate.h"
 
 #include <algorithm>
+#include <string>
 
+#include "kernels/quant/finite.h"
 #include "runtime/error.h"
+#include "runtime/non_finite.h"
 
 namespace llmrun {
 
@@ -44,6 +47,8 @@ std::vector<int32_t> generate(DecoderModel& model, KvCache& cache, Sampler& samp
   s.prefill_seconds = std::chrono::duration<double>(t1 - t0).count();
 
   while (int64_t(out.size()) < request.max_new_tokens) {
+    if (on_backend ? next < 0 : !quant::all_finite(logits.data(), vocab))
+      fail_non_finite(model, history, "generated token " + std::to_string(out.size() + 1));
     const int32_t id = on_backend ? next : sampler.sample(logits.data(), vocab, history);
     out.push_back(id);
     history.push_back(id);

@@ -19,7 +19,7 @@ struct LogitsOptions {
 int run_logits(const LogitsOptions& o) {
   using namespace llmrun;
   const std::vector<int32_t> ids = cli::parse_id_list(o.ids, "--ids");
-  auto backend = make_backend({o.device, o.threads, o.activations});
+  auto backend = make_backend({o.device, llmrun::cli::capped_threads(o.threads, "llmeval"), o.activations});
   LoadOptions load;
   load.precision = o.precision;
   LoadedModel loaded = load_model(cli::resolve_model_dir(o.model), *backend, load);
@@ -39,7 +39,7 @@ void add_common(CLI::App* cmd, llmrun::eval::CommonOptions& c, bool precisions) 
   }
   cmd->add_option("--device", c.device, "auto (a CUDA GPU when present, else cpu), cpu, cuda, cuda:N, or cuda-host (the CUDA backend run on the CPU: a slow test device)");
   cmd->add_option("--activations", c.activations, "Activation dtype between ops: auto (the checkpoint's: f32, bf16 or f16), f32, bf16, f16 (CUDA only)");
-  cmd->add_option("--threads,-t", c.threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads,-t", c.threads, "CPU threads (0 = all cores)")->check(llmrun::cli::at_least(0));
   cmd->add_option("--out,-o", c.out, "Also write results.json, results.csv and SVG charts to this folder");
 }
 
@@ -47,10 +47,10 @@ void add_common(CLI::App* cmd, llmrun::eval::CommonOptions& c, bool precisions) 
 void add_text(CLI::App* cmd, llmrun::eval::TextOptions& t) {
   cmd->add_option("--file,-f", t.file, "UTF-8 text file");
   cmd->add_option("--random-tokens", t.random_tokens, "Instead of --file: N random token ids (models without a tokenizer)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(llmrun::cli::at_least(0));
   cmd->add_option("--seed", t.seed, "Seed for --random-tokens");
-  cmd->add_option("--max-tokens", t.max_tokens, "Only the first N tokens (0 = all)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--ctx", t.ctx, "Window length (capped at the model's context)")->check(CLI::PositiveNumber);
+  cmd->add_option("--max-tokens", t.max_tokens, "Only the first N tokens (0 = all)")->check(llmrun::cli::at_least(0));
+  cmd->add_option("--ctx", t.ctx, "Window length (capped at the model's context)")->check(llmrun::cli::at_least(1));
 }
 
 }  // namespace
@@ -67,8 +67,8 @@ int main(int argc, char** argv) {
   CLI::App* lambada = app.add_subcommand("lambada", "LAMBADA accuracy, perplexity and speed per precision (lm-eval's lambada_openai)");
   add_common(lambada, lc, true);
   lambada->add_option("--data", lo.data, "lambada_test.jsonl (default: $LLMRUN_DATA/lambada_test.jsonl)");
-  lambada->add_option("--limit", lo.limit, "Only the first N passages")->check(CLI::NonNegativeNumber);
-  lambada->add_option("--batch", lo.batch, "Passages per forward pass (default 8)")->check(CLI::PositiveNumber);
+  lambada->add_option("--limit", lo.limit, "Only the first N passages")->check(llmrun::cli::at_least(0));
+  lambada->add_option("--batch", lo.batch, "Passages per forward pass (default 8)")->check(llmrun::cli::at_least(1));
   lambada->add_option("--bos", lo.bos,
                       "auto (the tokenizer's default, as lm-eval's HF backend) | yes | no: BOS before each passage");
 
@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
   CLI::App* ppl = app.add_subcommand("perplexity", "Perplexity of a text file with a sliding window (HF's method)");
   add_common(ppl, pc, true);
   add_text(ppl, po);
-  ppl->add_option("--stride", po.stride, "Step between windows")->check(CLI::PositiveNumber);
+  ppl->add_option("--stride", po.stride, "Step between windows")->check(llmrun::cli::at_least(1));
 
   CommonOptions kc;
   TextOptions ko;
@@ -89,9 +89,9 @@ int main(int argc, char** argv) {
   BenchOptions bo;
   CLI::App* bench = app.add_subcommand("bench", "Prefill/decode tokens per second, time to first token, peak memory");
   add_common(bench, bc, true);
-  bench->add_option("--prompt-len", bo.prompt_len, "Prompt tokens")->check(CLI::PositiveNumber);
-  bench->add_option("--gen-len", bo.gen_len, "Generated tokens")->check(CLI::PositiveNumber);
-  bench->add_option("--reps", bo.reps, "Repetitions (median reported; one warm-up run first)")->check(CLI::PositiveNumber);
+  bench->add_option("--prompt-len", bo.prompt_len, "Prompt tokens")->check(llmrun::cli::at_least(1));
+  bench->add_option("--gen-len", bo.gen_len, "Generated tokens")->check(llmrun::cli::at_least(1));
+  bench->add_option("--reps", bo.reps, "Repetitions (median reported; one warm-up run first)")->check(llmrun::cli::at_least(1));
 
   CommonOptions sc;
   SensitivityOptions so;
@@ -99,10 +99,10 @@ int main(int argc, char** argv) {
   add_common(sens, sc, false);
   sens->add_option("--baseline", sc.baseline, "The reference precision (default fp16)");
   sens->add_option("--calib", so.calib, "Calibration text (default: $LLMRUN_DATA/wiki.test.raw)");
-  sens->add_option("--calib-tokens", so.calib_tokens, "Tokens of calibration text measured")->check(CLI::PositiveNumber);
+  sens->add_option("--calib-tokens", so.calib_tokens, "Tokens of calibration text measured")->check(llmrun::cli::at_least(1));
   sens->add_option("--holdout-tokens", so.holdout_tokens, "Following tokens the plan is checked on (0 = skip)")
-      ->check(CLI::NonNegativeNumber);
-  sens->add_option("--ctx", so.ctx, "Window length")->check(CLI::PositiveNumber);
+      ->check(llmrun::cli::at_least(0));
+  sens->add_option("--ctx", so.ctx, "Window length")->check(llmrun::cli::at_least(1));
   sens->add_option("--candidates", so.candidates, "Formats to try per tensor (default int8,fp8,fp6)");
   sens->add_option("--max-kl", so.max_kl, "Budget: smallest plan whose predicted mean KL is at most this");
   sens->add_option("--max-bytes", so.max_bytes, "Budget: lowest-KL plan whose linear weights fit in this many bytes");
@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
   logits->add_option("--precision", lg.precision, "Weight formats, as llmrun --precision (auto = checkpoint dtype)");
   logits->add_option("--device", lg.device, "auto (a CUDA GPU when present, else cpu), cpu, cuda, cuda:N, or cuda-host (the CUDA backend run on the CPU: a slow test device)");
   logits->add_option("--activations", lg.activations, "Activation dtype between ops: auto (the checkpoint's: f32, bf16 or f16), f32, bf16, f16 (CUDA only)");
-  logits->add_option("--threads,-t", lg.threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  logits->add_option("--threads,-t", lg.threads, "CPU threads (0 = all cores)")->check(llmrun::cli::at_least(0));
 
   return llmrun::cli::run_cli("llmeval", app, argc, argv, [&]() -> int {
     if (lambada->parsed()) return run_lambada(lc, lo);

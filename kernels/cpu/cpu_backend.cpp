@@ -3,6 +3,7 @@
 
 #include <omp.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "kernels/cpu/attention.h"
@@ -108,9 +109,12 @@ class CpuBackend final : public Backend {
     for (int64_t r = 0; r < x.rows(); ++r) {
       const float* row = cpu(x).row(r);
       int64_t best = 0;  // the first maximum, as torch.argmax
-      for (int64_t i = 1; i < x.cols(); ++i)
+      bool broken = std::isnan(row[0]) || row[0] == INFINITY;  // -inf stays a valid (masked) logit
+      for (int64_t i = 1; i < x.cols(); ++i) {
+        broken = broken || std::isnan(row[i]) || row[i] == INFINITY;
         if (row[i] > row[best]) best = i;
-      cpu(out).ints[size_t(r)] = int32_t(best);
+      }
+      cpu(out).ints[size_t(r)] = broken ? -1 : int32_t(best);
     }
   }
   // Partial selection per row (kernels/cpu/sample.h), no sort of the vocabulary.

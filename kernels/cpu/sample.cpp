@@ -181,6 +181,8 @@ int32_t sample(const float* logits, int64_t vocab, const SamplingParams& params,
                    params.min_p >= 0.0f && params.min_p <= 1.0f,
                "sample: temperature ", params.temperature, " top_k ", params.top_k, " top_p ", params.top_p,
                " min_p ", params.min_p);
+  for (int64_t i = 0; i < vocab; ++i)  // broken logits are reported by the caller, never sampled
+    if (std::isnan(logits[i]) || logits[i] == INFINITY) return -1;  // (-inf is a valid, masked logit)
   Scratch& s = t_scratch;
   if (params.top_k > 0 && params.top_k < vocab) {
     top_k(logits, vocab, size_t(params.top_k), s.ids);

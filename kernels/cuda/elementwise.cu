@@ -119,14 +119,16 @@ template <typename T>
 __global__ void __launch_bounds__(kRowThreads) argmax_kernel(const T* __restrict__ x, int64_t cols,
                                                              int32_t* __restrict__ out) {
   const T* row = x + int64_t(blockIdx.x) * cols;
-  float best = -INFINITY;
+  float best = -INFINITY, non_finite = 0.0f;
   int32_t best_index = 0x7fffffff;
   for (int64_t i = threadIdx.x; i < cols; i += blockDim.x) {
     const float v = to_f32(row[i]);
+    non_finite += v != v || v == INFINITY ? 1.0f : 0.0f;  // -inf stays a valid (masked) logit
     if (v > best) best = v, best_index = int32_t(i);  // strictly greater: the first of equals stays
   }
+  non_finite = block_sum<kRowThreads>(non_finite);
   block_argmax<kRowThreads>(best, best_index);
-  if (threadIdx.x == 0) out[blockIdx.x] = best_index == 0x7fffffff ? 0 : best_index;
+  if (threadIdx.x == 0) out[blockIdx.x] = non_finite > 0.0f ? -1 : best_index == 0x7fffffff ? 0 : best_index;
 }
 
 // Grid for the grid-stride elementwise kernels: enough blocks to fill a large GPU, no more.

@@ -485,10 +485,14 @@ __global__ void __launch_bounds__(kThreads) sample_kernel(const T* __restrict__ 
   const T* row = logits + int64_t(blockIdx.x) * vocab;
   const float u = uniforms[blockIdx.x];
 
-  float m = -INFINITY;
+  float m = -INFINITY, non_finite = 0.0f;
   for_each_logit(row, vocab, [&](int64_t, float l, bool valid) {
-    if (valid) m = fmaxf(m, l);
+    if (valid) m = fmaxf(m, l), non_finite = l != l || l == INFINITY ? 1.0f : non_finite;  // -inf: masked
   });
+  if (block_max(non_finite, sh) > 0.0f) {  // broken logits: reported by the caller, never sampled
+    if (threadIdx.x == 0) out[blockIdx.x] = -1;
+    return;
+  }
   const Weights wt{block_max(m, sh), 1.0f / temperature};
   const unsigned top_key = order_key(wt.max);
 

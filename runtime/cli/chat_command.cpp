@@ -139,7 +139,7 @@ class ChatLoop {
     }
     conversation_ = next;
     TurnRequest request;
-    request.max_new_tokens = options_.max_tokens > 0 ? options_.max_tokens : 1024;
+    request.max_new_tokens = options_.max_tokens >= 0 ? options_.max_tokens : 1024;
     request.stop_ids = run_.stop_ids;
     request.continues_text = plain;
     ThinkFilter filter(options_.think == "hide");

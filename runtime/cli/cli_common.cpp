@@ -1,6 +1,9 @@
 #include "runtime/cli/cli_common.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <filesystem>
+#include <thread>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -36,10 +39,33 @@ std::string read_input_file(const std::string& path, const std::string& flag) {
     s << std::cin.rdbuf();
     return s.str();
   }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) fail(flag, " ", path, ": is a folder, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(flag, " ", path, ": cannot open");
   s << in.rdbuf();
   return s.str();
+}
+
+CLI::Validator at_least(int64_t min) {
+  return CLI::Validator(
+      [min](std::string& value) -> std::string {
+        char* stop = nullptr;
+        errno = 0;
+        const long long v = std::strtoll(value.c_str(), &stop, 10);
+        if (value.empty() || *stop != '\0' || errno != 0 || v < min)
+          return detail::concat("must be a whole number >= ", min, ", got '", value, "'");
+        return {};
+      },
+      detail::concat("INT>=", min));
+}
+
+int capped_threads(int requested, const std::string& program) {
+  const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+  if (requested <= cores) return requested;
+  std::cerr << program << ": note: --threads " << requested << " capped at the " << cores
+            << " cores this machine has\n";
+  return cores;
 }
 
 void as_usage_error(const std::function<void()>& check) {

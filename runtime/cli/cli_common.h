@@ -24,7 +24,15 @@ void as_usage_error(const std::function<void()>& check);
 // "1,2,3" -> {1,2,3}; throws UsageError naming the flag on anything else.
 std::vector<int32_t> parse_id_list(const std::string& text, const std::string& flag);
 
-// Reads a whole file ("-" = stdin); errors name the flag and path.
+// A whole-number flag of at least `min`; the error says the allowed range plainly
+// ("--batch: must be a whole number >= 1, got '0'").
+CLI::Validator at_least(int64_t min);
+
+// --threads as given (0 = all cores), capped at the cores this machine has, with a note
+// on stderr when capped: more threads than cores only slow the CPU backend down.
+int capped_threads(int requested, const std::string& program);
+
+// Reads a whole file ("-" = stdin); errors name the flag and path (a folder is refused).
 std::string read_input_file(const std::string& path, const std::string& flag);
 
 // --model as a folder, alias or repo id (see loaders/model_resolver.h), from the environment.

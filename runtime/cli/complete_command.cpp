@@ -35,7 +35,7 @@ int run_ids(const RunOptions& o) {
   Sampler sampler(run.sampling);
   GenerationRequest request;
   request.prompt = prompt;
-  request.max_new_tokens = o.max_tokens > 0 ? o.max_tokens : run.context - int64_t(prompt.size());
+  request.max_new_tokens = o.max_tokens >= 0 ? o.max_tokens : run.context - int64_t(prompt.size());
   request.stop_ids = run.stop_ids;
   GenerationStats stats;
   bool first = true;
@@ -77,7 +77,7 @@ int run_complete(const RunOptions& o) {
   Session session(*run.model.model, *run.tokenizer, run.context, run.sampling);
   TurnRequest request;
   request.input = ids;
-  request.max_new_tokens = o.max_tokens > 0 ? o.max_tokens : run.context;
+  request.max_new_tokens = o.max_tokens >= 0 ? o.max_tokens : run.context;
   request.stop_ids = run.stop_ids;
   request.continues_text = !chat_mode && !text.empty();
   ThinkFilter filter(o.think == "hide");

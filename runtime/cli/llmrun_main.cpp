@@ -20,12 +20,13 @@ int main(int argc, char** argv) {
                  "REGEX=FORMAT for tensors whose HF name matches (repeatable; the last match wins)");
   app.add_option("--device", o.device, "auto (a CUDA GPU when present, else cpu), cpu, cuda, cuda:N, or cuda-host (the CUDA backend run on the CPU: a slow test device)");
   app.add_option("--activations", o.activations, "Activation dtype between ops: auto (the checkpoint's: f32, bf16 or f16), f32, bf16, f16 (CUDA only)");
-  app.add_option("--threads,-t", o.threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  app.add_option("--threads,-t", o.threads, "CPU threads (0 = all cores)")->check(llmrun::cli::at_least(0));
   app.add_option("-p,--prompt", o.prompt, "Prompt: generate one reply and exit (chat models get their template)");
   app.add_option("-f,--file", o.prompt_file, "Read the prompt from a file (- = stdin)");
   app.add_option("--prompt-ids", o.prompt_ids, "Prompt as token ids (1,2,3); prints generated ids");
-  app.add_option("-n,--max-tokens", o.max_tokens, "Tokens to generate (default: until EOS or the context is full)");
-  app.add_option("--ctx", o.ctx, "Context length in tokens (capped at the model's maximum)");
+  app.add_option("-n,--max-tokens", o.max_tokens, "Tokens to generate (default: until EOS or the context is full; 0: none)")
+      ->check(llmrun::cli::at_least(0));
+  app.add_option("--ctx", o.ctx, "Context length in tokens (capped at the model's maximum)")->check(llmrun::cli::at_least(1));
   app.add_option_function<double>("--temp", [&](double v) { o.sampling.temperature = v, o.temp_set = true; },
                                   "Sampling temperature (0 = greedy; default from generation_config.json)");
   app.add_option_function<int64_t>("--top-k", [&](int64_t v) { o.sampling.top_k = v, o.top_k_set = true; },

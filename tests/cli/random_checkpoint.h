@@ -12,7 +12,7 @@
 namespace llmrun::testing {
 
 inline void write_random_llama(const std::string& dir, const std::string& tokenizer_dir, int64_t hidden, int64_t layers,
-                               int64_t ffn, uint32_t seed = 1) {
+                               int64_t ffn, uint32_t seed = 1, float weight_std = 0.05f) {
   namespace fs = std::filesystem;
   fs::create_directories(dir);
   const int64_t vocab = 512, heads = 8, kv = 4, hd = hidden / heads;
@@ -26,7 +26,7 @@ inline void write_random_llama(const std::string& dir, const std::string& tokeni
     fs::copy_file(tokenizer_dir + "/" + f, dir + "/" + f, fs::copy_options::overwrite_existing);
   fs::permissions(dir + "/tokenizer.model", fs::perms::owner_write, fs::perm_options::add);
   std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.f, 0.05f);
+  std::normal_distribution<float> normal(0.f, weight_std);
   std::vector<TensorToWrite> tensors;
   auto add = [&](const std::string& name, std::vector<int64_t> shape, bool ones) {
     int64_t n = 1;

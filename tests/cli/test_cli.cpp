@@ -2,6 +2,7 @@
 // input answered with one line naming the culprit and a non-zero exit.
 #include <cstring>
 
+#include "tests/cli/random_checkpoint.h"
 #include "tests/model/golden.h"
 #include "tests/test_support.h"
 
@@ -74,6 +75,39 @@ TEST(LlmrunCli, BadInputs) {
                         "--activations f8: unknown");
   expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 1,2,3 --ctx 3")), 1,
                         "do not fit a context of 3");
+  expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 1 -n -5")), 2,
+                        "--max-tokens: must be a whole number >= 0, got '-5'");
+  expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 1 --ctx 0")), 2,
+                        "--ctx: must be a whole number >= 1, got '0'");
+  expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 1 --threads 2.5")), 2,
+                        "--threads: must be a whole number >= 0, got '2.5'");
+  expect_one_line_error(run_command(llmrun_cmd("--model " + model + " -f " + ::testing::TempDir())), 1,
+                        "is a folder, not a file");
+}
+
+// -n 0 generates nothing; --threads beyond the cores is capped with a note, not obeyed.
+TEST(LlmrunCli, ZeroTokensAndTooManyThreads) {
+  const std::string model = testing::test_data("models/qwen3-tiny");
+  auto none = run_command(llmrun_cmd("--model " + model + " --prompt-ids 1,5,9 -n 0"), false);
+  EXPECT_EQ(none.exit_code, 0) << none.output;
+  EXPECT_EQ(none.output, "\n");
+  auto capped = run_command(llmrun_cmd("--model " + model + " --prompt-ids 1 -n 2 --threads 100000"));
+  EXPECT_EQ(capped.exit_code, 0) << capped.output;
+  EXPECT_NE(capped.output.find("note: --threads 100000 capped at the"), std::string::npos) << capped.output;
+}
+
+// Weights of 1e18 overflow fp32 inside attention (scores ~1e37 and more): generation stops at the first token
+// with an error naming where the first bad value appears, never prints garbage.
+TEST(LlmrunCli, NonFiniteLogitsStopGeneration) {
+  LLMRUN_REQUIRE_FIXTURE(tokenizer, "models/stories260k");
+  const std::string dir = ::testing::TempDir() + "llmrun_cli_huge_weights";
+  testing::write_random_llama(dir, tokenizer, 64, 2, 128, 1, 1e18f);
+  for (const char* device : {"cpu", "cuda-host"})
+    for (const char* temp : {"0", "0.8"}) {
+      auto r = run_command(llmrun_cmd("--model " + dir + " --prompt-ids 1,5 -n 4 --device " + device + " --temp " +
+                                      temp));
+      expect_one_line_error(r, 1, "generated token 1: the logits are not finite (NaN or infinity) (first in ");
+    }
 }
 
 TEST(LlmrunCli, UnknownArchitectureAndTruncatedCheckpoint) {
@@ -115,6 +149,20 @@ TEST(LlmevalCli, BadInputs) {
   expect_one_line_error(
       run_command(llmeval_cmd("logits --model " + testing::test_data("models/qwen3-tiny") + " --ids 1 --out /nonexistent-dir/x")),
       1, "/nonexistent-dir/x: cannot open for writing");
+  const std::string model = testing::test_data("models/qwen3-tiny");
+  expect_one_line_error(run_command(llmeval_cmd("lambada --model " + model + " --batch 0")), 2,
+                        "--batch: must be a whole number >= 1, got '0'");
+  expect_one_line_error(run_command(llmeval_cmd("bench --model " + model + " --reps -1")), 2,
+                        "--reps: must be a whole number >= 1, got '-1'");
+}
+
+// Evaluation refuses broken logits with the place they first appear, never scores NaN.
+TEST(LlmevalCli, NonFiniteLogitsStopEvaluation) {
+  LLMRUN_REQUIRE_FIXTURE(tokenizer, "models/stories260k");
+  const std::string dir = ::testing::TempDir() + "llmeval_cli_huge_weights";
+  testing::write_random_llama(dir, tokenizer, 64, 2, 128, 1, 1e18f);
+  expect_one_line_error(run_command(llmeval_cmd("perplexity --model " + dir + " --precisions fp32 --baseline fp32 --random-tokens 64 --ctx 32")), 1,
+                        "perplexity window at token 0: the logits are not finite");
 }
 
 }  // namespace

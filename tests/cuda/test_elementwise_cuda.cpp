@@ -226,22 +226,26 @@ TYPED_TEST(Elementwise, SwigluAndResidualAdd) {
   for (size_t i = 0; i < sum.size(); ++i) ASSERT_EQ(sum[i], residual[i] + up[i]) << i;
 }
 
-TYPED_TEST(Elementwise, ArgmaxTakesTheFirstLargest) {
+TYPED_TEST(Elementwise, ArgmaxTakesTheFirstLargestAndRefusesBrokenRows) {
   LLMRUN_REQUIRE_DEVICE();
   using T = TypeParam;
   OwnedStream s;
-  const int64_t rows = 4, cols = 151936;
+  const int64_t rows = 6, cols = 151936;
   std::vector<float> x = random_values<T>(size_t(rows * cols), 7);
   const float big = to_f32(from_f32<T>(100.0f));
   x[size_t(0 * cols + 5)] = big;  // row 0: a single maximum near the start
   x[size_t(1 * cols + 151935)] = big;  // row 1: at the very end
   x[size_t(2 * cols + 70000)] = big, x[size_t(2 * cols + 9)] = big, x[size_t(2 * cols + 140000)] = big;  // ties
-  x[size_t(3 * cols + 3)] = std::nanf(""), x[size_t(3 * cols + 4)] = big;  // NaN never wins
+  // Broken rows give -1 (the caller reports them): a NaN anywhere, +inf anywhere; -inf is a
+  // masked logit and never wins.
+  x[size_t(3 * cols + 3)] = std::nanf(""), x[size_t(3 * cols + 4)] = big;
+  x[size_t(4 * cols + 150000)] = INFINITY;
+  x[size_t(5 * cols + 0)] = -INFINITY, x[size_t(5 * cols + 1)] = -INFINITY, x[size_t(5 * cols + 2)] = big;
   DeviceBuffer<T> dx(x.size());
   DeviceBuffer<int32_t> dout(static_cast<size_t>(rows));
   dx.upload(to_act<T>(x), s.get());
   argmax_rows(dx.data(), rows, cols, dout.data(), s.get());
-  EXPECT_EQ(dout.download(s.get()), (std::vector<int32_t>{5, 151935, 9, 4}));
+  EXPECT_EQ(dout.download(s.get()), (std::vector<int32_t>{5, 151935, 9, -1, -1, 2}));
 }
 
 }  // namespace

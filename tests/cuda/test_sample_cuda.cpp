@@ -170,6 +170,22 @@ TYPED_TEST(Sample, RowOfMinusInfinityIsAUniformChoice) {
   }
 }
 
+// A NaN or +inf anywhere in a row gives -1 (generation reports it instead of sampling),
+// on both paths (top-k in shared memory, and over the row).
+TYPED_TEST(Sample, BrokenRowsGiveMinusOne) {
+  LLMRUN_REQUIRE_DEVICE();
+  const int64_t vocab = 5000;
+  for (float bad : {std::nanf(""), std::numeric_limits<float>::infinity()})
+    for (int64_t at : {int64_t(0), int64_t(4999)})
+      for (int64_t k : {int64_t(0), int64_t(20)}) {
+        std::vector<float> row(static_cast<size_t>(vocab));
+        for (int64_t i = 0; i < vocab; ++i) row[size_t(i)] = float(i % 97) * 0.01f;
+        row[size_t(at)] = bad;
+        const std::vector<int32_t> got = sample_on_device<TypeParam>(row, SamplingParams{0.7f, k, 0.95f, 0.0f}, {0.5f});
+        EXPECT_EQ(got.at(0), -1) << bad << " at " << at << " top_k " << k;
+      }
+}
+
 // Tie cuts where the row-wide path rescans a thread's id range: ids alternate between two
 // logits (A = 1 at even ids, B = 0 at odd ids), so the kept B's (the first t by id) sit
 // between kept A's; u's inside the intervals of the kept ids around the last

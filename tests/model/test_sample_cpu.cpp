@@ -83,6 +83,16 @@ TEST(CpuSample, RowOfMinusInfinityIsAUniformChoiceAmongTheTopK) {
 // generate.cpp's path: a Sampler's own generator gives u, cpu::sample picks; the same
 // tokens as Sampler::sample with the same seed (top-k on: exact; the options are exact in
 // fp32, as SamplingParams holds them).
+// A NaN or +inf anywhere in a row gives -1 (generation reports it instead of sampling).
+TEST(CpuSample, BrokenRowsGiveMinusOne) {
+  for (float bad : {std::nanf(""), std::numeric_limits<float>::infinity()})
+    for (int64_t k : {int64_t(0), int64_t(20)}) {
+      std::vector<float> row(1000, 0.5f);
+      row[777] = bad;
+      EXPECT_EQ(cpu::sample(row.data(), 1000, SamplingParams{0.7f, k, 0.95f, 0.0f}, 0.5), -1) << bad << " " << k;
+    }
+}
+
 TEST(CpuSample, SameTokensAsSamplerWithTheSameSeed) {
   const std::vector<float> logits = testing::normal_logits(5000, 3.0f, 11);
   SamplerOptions o;
