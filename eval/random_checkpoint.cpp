@@ -40,7 +40,9 @@ ModelConfig random_model_shape(const std::string& name) {
     c.hidden_size = 2048, c.intermediate_size = 8192, c.num_layers = 16, c.num_heads = 32, c.num_kv_heads = 8;
     c.head_dim = 64, c.vocab_size = 128256, c.max_position_embeddings = 131072, c.rope_theta = 500000;
     c.rms_norm_eps = 1e-5, c.tie_word_embeddings = true, c.torch_dtype = "bfloat16", c.eos_token_ids = {128001};
-    c.rope_scaling = Llama3RopeScaling{32.0, 1.0, 4.0, 8192};
+    c.rope_scaling.type = RopeType::llama3;
+    c.rope_scaling.factor = 32.0, c.rope_scaling.low_freq_factor = 1.0, c.rope_scaling.high_freq_factor = 4.0;
+    c.rope_scaling.original_max_position_embeddings = 8192;
   } else {
     std::string valid;
     for (const std::string& s : random_model_shapes()) valid += (valid.empty() ? "" : ", ") + s;
@@ -67,12 +69,14 @@ void write_random_checkpoint(const ModelConfig& c, const std::string& dir, uint6
   j["torch_dtype"] = c.torch_dtype;
   j["eos_token_id"] = c.eos_token_ids.empty() ? 0 : c.eos_token_ids[0];
   j["hidden_act"] = "silu";
-  if (c.rope_scaling)
+  LLMRUN_CHECK(c.rope_scaling.type == RopeType::none || c.rope_scaling.type == RopeType::llama3,
+               "random checkpoints write default or llama3 RoPE only");
+  if (c.rope_scaling.type == RopeType::llama3)
     j["rope_scaling"] = {{"rope_type", "llama3"},
-                         {"factor", c.rope_scaling->factor},
-                         {"low_freq_factor", c.rope_scaling->low_freq_factor},
-                         {"high_freq_factor", c.rope_scaling->high_freq_factor},
-                         {"original_max_position_embeddings", c.rope_scaling->original_max_position_embeddings}};
+                         {"factor", c.rope_scaling.factor},
+                         {"low_freq_factor", c.rope_scaling.low_freq_factor},
+                         {"high_freq_factor", c.rope_scaling.high_freq_factor},
+                         {"original_max_position_embeddings", c.rope_scaling.original_max_position_embeddings}};
   std::ofstream(dir + "/config.json") << j.dump(2) << "\n";
 
   std::mt19937_64 rng(seed);

@@ -153,9 +153,10 @@ class Backend {
   virtual void linear(const Tensor& x, const Weight& w, const Weight* bias, Tensor& out) = 0;
   // In place on x[n, heads * head_dim]: RMSNorm over each head with head_gain ([1, head_dim]
   // fp32; Qwen3's q_norm/k_norm, skipped when null), then rotate-half RoPE with row r at
-  // position positions[r] ([n, 1] i32); inv_freq: [1, head_dim / 2] fp32.
+  // position positions[r] ([n, 1] i32); inv_freq: [1, head_dim / 2] fp32; cos and sin are
+  // multiplied by attention_factor (yarn's; 1 for other RoPE types), as transformers does.
   virtual void rmsnorm_rope_heads(Tensor& x, const Weight* head_gain, float eps, int64_t head_dim,
-                                  const Tensor& positions, const Weight& inv_freq) = 0;
+                                  const Tensor& positions, const Weight& inv_freq, float attention_factor) = 0;
   // For every segment: writes its rows of k, v ([n, kv_heads * head_dim]) into its cache at
   // its positions of `layer`, then causal attention of its rows of q ([n, heads * head_dim])
   // over positions [0, position of the row] -> out [n, heads * head_dim].

@@ -8,12 +8,23 @@
 
 namespace llmrun {
 
-// Llama 3.x frequency rescaling ("rope_scaling": {"rope_type": "llama3", ...}).
-struct Llama3RopeScaling {
-  double factor = 8.0;
-  double low_freq_factor = 1.0;
-  double high_freq_factor = 4.0;
-  int64_t original_max_position_embeddings = 8192;
+// RoPE variants as transformers computes them (modeling_rope_utils), read from
+// "rope_scaling" + "rope_theta" (transformers 4.x) or "rope_parameters" (5.x). Only the
+// fields of `type` are meaningful; the frequencies are computed in runtime/rope_frequencies.
+enum class RopeType { none, linear, dynamic, yarn, llama3 };  // none: rope_type "default"
+const char* rope_type_name(RopeType type);
+
+struct RopeScaling {
+  RopeType type = RopeType::none;
+  double factor = 1.0;  // linear, dynamic, yarn, llama3
+  // llama3, yarn; 0 = not given (yarn then uses max_position_embeddings, as transformers).
+  int64_t original_max_position_embeddings = 0;
+  double low_freq_factor = 1.0, high_freq_factor = 4.0;  // llama3
+  double beta_fast = 32.0, beta_slow = 1.0;             // yarn
+  bool truncate = true;                                 // yarn
+  // yarn: multiplies cos and sin; when absent, derived from factor (and mscale,
+  // mscale_all_dim when both are given and non-zero).
+  std::optional<double> attention_factor, mscale, mscale_all_dim;
 };
 
 struct ModelConfig {
@@ -28,10 +39,11 @@ struct ModelConfig {
   int64_t max_position_embeddings = 0;
   double rms_norm_eps = 1e-6;
   double rope_theta = 10000.0;
-  std::optional<Llama3RopeScaling> rope_scaling;
+  RopeScaling rope_scaling;  // type none: plain RoPE
   bool tie_word_embeddings = false;
-  // Sliding-window attention (Mistral v0.1, Qwen2 with use_sliding_window): full
-  // attention equals it only up to this many positions, so contexts are capped there.
+  // Sliding-window attention on some or all layers (Mistral v0.1; Qwen2/Qwen3 layers marked
+  // "sliding_attention" in layer_types): full attention equals it only up to this many
+  // positions, so contexts are capped there.
   std::optional<int64_t> sliding_window;
   std::string torch_dtype;  // "bfloat16", "float16", "float32"
   std::optional<int32_t> bos_token_id;

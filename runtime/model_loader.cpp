@@ -197,9 +197,10 @@ LoadedModel load_model(const std::string& dir, Backend& backend, const LoadOptio
            tensor_type_name(act), " activations");
     *slot.target = backend.upload(w);
   }});
-  const std::vector<float> inv_freq = rope_inverse_frequencies(out.config);
+  const RopeTable rope = rope_table(out.config);
   weights.rope_inv_freq = backend.upload(
-      encode_weight("rope.inv_freq", inv_freq, 1, int64_t(inv_freq.size()), WeightFormat::f32));
+      encode_weight("rope.inv_freq", rope.inv_freq, 1, int64_t(rope.inv_freq.size()), WeightFormat::f32));
+  weights.rope_attention_factor = rope.attention_factor;
   out.model = std::make_unique<DecoderModel>(out.config, std::move(weights), backend);
   return out;
 }

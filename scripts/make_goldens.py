@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
 """Build tiny random HF checkpoints and dump fp32 reference activations for them.
 
-Writes tests/data/models/{qwen3-tiny,llama-tiny,qwen2-tiny}/ with:
+Run once with each pinned transformers: 4.57 writes config.json the 4.x way (rope_theta +
+rope_scaling, torch_dtype/dtype), 5.x the 5.x way (rope_parameters, dtype, layer_types).
+  transformers 4.x: tests/data/models/{qwen3-tiny,llama-tiny,qwen2-tiny}/
+  transformers 5.x: tests/data/models/{tf5-qwen3-yarn,tf5-llama-linear,tf5-qwen2}/
+and tests/data/rope/transformers-<version>.json (RoPE tables, see write_rope_goldens).
+Each model folder holds:
   config.json, generation_config.json, model.safetensors   (bf16 weights, via save_pretrained)
   golden.safetensors   fp32 activations computed by transformers (see tests/data/models/README.md)
   golden.json          prompt ids, 16 greedy ids, library versions
 
 Deterministic: every random draw comes from a seeded torch.Generator on CPU, so running the
 script again with the pinned versions (scripts/requirements-goldens.txt) rewrites the same
-bytes. Run: /work/venv-goldens/bin/python scripts/make_goldens.py
+bytes. Run: /work/venv-goldens/bin/python scripts/make_goldens.py     (requirements-goldens.txt)
+            /work/venv-goldens5/bin/python scripts/make_goldens.py    (requirements-goldens5.txt)
 """
 
 import copy
@@ -30,6 +36,9 @@ from transformers import (
     Qwen3ForCausalLM,
 )
 from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
+from transformers.models.llama.modeling_llama import LlamaRotaryEmbedding
+
+TF_MAJOR = int(transformers.__version__.split(".")[0])
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 OUT_ROOT = REPO_ROOT / "tests" / "data" / "models"
@@ -126,12 +135,75 @@ def qwen2_tiny():
     return cfg, Qwen2ForCausalLM
 
 
-MODELS = [
-    # name, factory, seed
-    ("qwen3-tiny", qwen3_tiny, 1001),
-    ("llama-tiny", llama_tiny, 2002),
-    ("qwen2-tiny", qwen2_tiny, 3003),
-]
+def tf5_qwen3_yarn():
+    # Qwen3's long-context setting (yarn), written by transformers 5 as rope_parameters.
+    # original_max_position_embeddings 16 < the 28 positions of prompt + greedy ids, so the
+    # goldens run on both sides of it. head_dim 32, theta 1e4: dim pairs 0-1 keep their
+    # frequency, 2-4 are on the ramp, 5-15 are divided by 4; cos/sin carry the attention
+    # factor 0.1 ln 4 + 1 = 1.1386.
+    cfg = Qwen3Config(
+        vocab_size=512,
+        hidden_size=64,
+        intermediate_size=96,
+        num_hidden_layers=3,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        head_dim=32,
+        max_position_embeddings=64,
+        rope_parameters={"rope_type": "yarn", "rope_theta": 10_000.0, "factor": 4.0,
+                         "original_max_position_embeddings": 16},
+        rms_norm_eps=1e-6,
+        tie_word_embeddings=True,
+        attention_bias=False,
+        bos_token_id=BOS_ID,
+        eos_token_id=EOS_ID,
+        dtype="bfloat16",
+    )
+    return cfg, Qwen3ForCausalLM
+
+
+def tf5_llama_linear():
+    cfg = LlamaConfig(
+        vocab_size=512,
+        hidden_size=64,
+        intermediate_size=96,
+        num_hidden_layers=3,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        head_dim=32,
+        max_position_embeddings=256,
+        rope_parameters={"rope_type": "linear", "rope_theta": 500_000.0, "factor": 4.0},
+        rms_norm_eps=1e-5,
+        tie_word_embeddings=False,
+        attention_bias=False,
+        mlp_bias=False,
+        bos_token_id=BOS_ID,
+        eos_token_id=EOS_ID,
+        dtype="bfloat16",
+    )
+    return cfg, LlamaForCausalLM
+
+
+def tf5_qwen2():
+    # Plain RoPE with theta 1e6 inside rope_parameters: the layout that gave wrong logits
+    # (theta 10000) before llmrun read it.
+    return qwen2_tiny()
+
+
+MODELS_BY_MAJOR = {
+    4: [
+        # name, factory, seed
+        ("qwen3-tiny", qwen3_tiny, 1001),
+        ("llama-tiny", llama_tiny, 2002),
+        ("qwen2-tiny", qwen2_tiny, 3003),
+    ],
+    5: [
+        ("tf5-qwen3-yarn", tf5_qwen3_yarn, 4004),
+        ("tf5-llama-linear", tf5_llama_linear, 5005),
+        ("tf5-qwen2", tf5_qwen2, 6006),
+    ],
+}
+MODELS = MODELS_BY_MAJOR[TF_MAJOR]
 
 
 def randomize(model, gen):
@@ -323,6 +395,24 @@ def unscaled_rope(model):
     model.model.rotary_emb.inv_freq = default_inv
 
 
+def default_rope(model):
+    """The model's rotary embedding recomputed as plain RoPE (no scaling, attention factor 1)."""
+    rot = model.model.rotary_emb
+    rot.inv_freq, _ = type(rot).compute_default_rope_parameters(model.config)
+    rot.attention_scaling = 1.0
+
+
+def no_attention_factor(model):
+    model.model.rotary_emb.attention_scaling = 1.0
+
+
+def theta_10000(model):
+    rot = model.model.rotary_emb
+    cfg = copy.deepcopy(model.config)
+    cfg.rope_parameters["rope_theta"] = 10000.0
+    rot.inv_freq, _ = type(rot).compute_default_rope_parameters(cfg)
+
+
 def unit_final_norm(model):
     with torch.no_grad():
         model.model.norm.weight.fill_(1.0)
@@ -333,6 +423,9 @@ SENSITIVITY = {
     "qwen3-tiny": [("no q_norm/k_norm", drop_qk_norm), ("final norm gain 1", unit_final_norm)],
     "llama-tiny": [("rope_scaling ignored", unscaled_rope), ("final norm gain 1", unit_final_norm)],
     "qwen2-tiny": [("q/k/v bias dropped", zero_qkv_bias), ("final norm gain 1", unit_final_norm)],
+    "tf5-qwen3-yarn": [("yarn ignored", default_rope), ("yarn attention factor dropped", no_attention_factor)],
+    "tf5-llama-linear": [("linear scaling ignored", default_rope)],
+    "tf5-qwen2": [("rope_parameters ignored (theta 10000)", theta_10000)],
 }
 MIN_SENSITIVITY = 0.1   # max |logit change| a listed mistake must cause
 
@@ -438,9 +531,72 @@ def build(name, factory, seed):
     assert total < MAX_FOLDER_BYTES, f"{name}: {total} bytes"
 
 
+# RoPE tables: name, head_dim, max_position_embeddings, rope_theta, rope type and its keys.
+ROPE_CASES = [
+    ("default", 64, 4096, 1_000_000.0, None),
+    ("linear", 64, 4096, 500_000.0, {"rope_type": "linear", "factor": 4.0}),
+    ("dynamic", 64, 4096, 10_000.0, {"rope_type": "dynamic", "factor": 2.0}),
+    ("llama3", 64, 131072, 500_000.0, {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                                       "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}),
+    ("yarn-qwen3", 128, 131072, 1_000_000.0, {"rope_type": "yarn", "factor": 4.0,
+                                              "original_max_position_embeddings": 32768}),
+    ("yarn-options", 64, 65536, 10_000.0, {"rope_type": "yarn", "factor": 8.0,
+                                           "original_max_position_embeddings": 4096, "beta_fast": 16.0,
+                                           "beta_slow": 2.0, "truncate": False, "attention_factor": 0.9}),
+    ("yarn-mscale", 64, 65536, 10_000.0, {"rope_type": "yarn", "factor": 16.0,
+                                          "original_max_position_embeddings": 4096, "mscale": 0.707,
+                                          "mscale_all_dim": 1.0}),
+    ("yarn-no-original", 64, 8192, 10_000.0, {"rope_type": "yarn", "factor": 2.0}),
+]
+
+
+def write_rope_goldens():
+    """transformers' own rotary embedding (LlamaRotaryEmbedding; the Qwen/Mistral ones are
+    the same code) for each ROPE_CASES entry: the config.json it is saved as, inv_freq, the
+    attention scaling and cos/sin (first half of each head; the second repeats it) at
+    positions near and far beyond original_max_position_embeddings, all below
+    max_position_embeddings (llmrun's context limit; for dynamic RoPE the range where it is
+    exact). Written to tests/data/rope/transformers-<version>.json."""
+    cases = []
+    for name, head_dim, max_pos, theta, scaling in ROPE_CASES:
+        kwargs = dict(vocab_size=16, hidden_size=4 * head_dim, intermediate_size=8, num_hidden_layers=1,
+                      num_attention_heads=4, num_key_value_heads=4, head_dim=head_dim,
+                      max_position_embeddings=max_pos)
+        if TF_MAJOR >= 5:
+            kwargs["rope_parameters"] = {"rope_type": "default", **(scaling or {}), "rope_theta": theta}
+        else:
+            kwargs.update(rope_theta=theta, rope_scaling=copy.deepcopy(scaling))
+        cfg = LlamaConfig(**kwargs)
+        cfg.architectures = ["LlamaForCausalLM"]
+        rot = LlamaRotaryEmbedding(config=cfg)
+        orig = (scaling or {}).get("original_max_position_embeddings", max_pos // 4)
+        positions = sorted({p for p in [0, 1, 7, orig - 1, orig, orig + 1, 2 * orig, 3 * orig + 5, max_pos - 1]
+                            if p < max_pos})
+        with torch.no_grad():
+            cos, sin = rot(torch.zeros(1, dtype=torch.float32), torch.tensor([positions]))
+        half = head_dim // 2
+        assert torch.equal(cos[0, :, :half], cos[0, :, half:])
+        cases.append({
+            "name": name,
+            "config": json.loads(cfg.to_json_string(use_diff=True)),
+            "positions": positions,
+            "inv_freq": rot.inv_freq.tolist(),
+            "attention_scaling": float(rot.attention_scaling),
+            "cos": cos[0, :, :half].tolist(),
+            "sin": sin[0, :, :half].tolist(),
+        })
+        print(f"  rope {name}: attention_scaling {float(rot.attention_scaling):.6f}, positions {positions}")
+    out = REPO_ROOT / "tests" / "data" / "rope" / f"transformers-{transformers.__version__}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    golden = {"transformers": transformers.__version__, "torch": torch.__version__, "cases": cases}
+    out.write_text(json.dumps(golden, indent=1) + "\n")
+    print(f"  wrote {out} ({out.stat().st_size} bytes)")
+
+
 def main():
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)
+    write_rope_goldens()
     for name, factory, seed in MODELS:
         build(name, factory, seed)
 

@@ -66,12 +66,12 @@ class CpuBackend final : public Backend {
     cpu::linear(cpu(x), cpu(w), bias ? &cpu(*bias) : nullptr, cpu(out), threads_);
   }
   void rmsnorm_rope_heads(Tensor& x, const Weight* head_gain, float eps, int64_t head_dim, const Tensor& positions,
-                          const Weight& inv_freq) override {
+                          const Weight& inv_freq, float attention_factor) override {
     LLMRUN_CHECK(x.cols() % head_dim == 0 && inv_freq.cols() * 2 == head_dim, "head_dim ", head_dim);
     LLMRUN_CHECK(!head_gain || head_gain->cols() == head_dim, head_gain->name());
     LLMRUN_CHECK(positions.rows() == x.rows() && positions.dtype() == TensorType::i32, "rope positions");
     if (head_gain) cpu::rmsnorm(cpu(x), cpu(*head_gain), eps, head_dim, cpu(x));
-    cpu::rope(cpu(x), head_dim, cpu(positions).ints.data(), cpu(inv_freq));
+    cpu::rope(cpu(x), head_dim, cpu(positions).ints.data(), cpu(inv_freq), attention_factor);
   }
   void attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionBatch& batch, int64_t layer,
                  const AttentionShape& s, Tensor& out) override {

@@ -23,16 +23,18 @@ void rmsnorm(const CpuTensor& x, const CpuWeight& gain, float eps, int64_t width
     }
 }
 
-void rope(CpuTensor& x, int64_t head_dim, const int32_t* positions, const CpuWeight& inv_freq) {
+void rope(CpuTensor& x, int64_t head_dim, const int32_t* positions, const CpuWeight& inv_freq,
+          float attention_factor) {
   const int64_t half = head_dim / 2;
   const float* f = inv_freq.as_f32.data();
   std::vector<float> cos_t(static_cast<size_t>(half)), sin_t(static_cast<size_t>(half));
   for (int64_t r = 0; r < x.rows(); ++r) {
-    // The angle is rounded to fp32 before cos/sin, as transformers computes it.
+    // The angle is rounded to fp32 before cos/sin, and cos/sin to fp32 before the
+    // attention factor multiplies them, as transformers computes them.
     for (int64_t i = 0; i < half; ++i) {
       const float angle = float(positions[r]) * f[i];
-      cos_t[size_t(i)] = float(std::cos(double(angle)));
-      sin_t[size_t(i)] = float(std::sin(double(angle)));
+      cos_t[size_t(i)] = float(std::cos(double(angle))) * attention_factor;
+      sin_t[size_t(i)] = float(std::sin(double(angle))) * attention_factor;
     }
     for (int64_t h = 0; h < x.cols(); h += head_dim) {
       float* v = x.row(r) + h;

@@ -10,7 +10,8 @@ void embed(const CpuWeight& table, const std::vector<int32_t>& ids, CpuTensor& o
 // y = x / sqrt(mean(x^2) + eps) * gain over `width`-wide slices of every row.
 void rmsnorm(const CpuTensor& x, const CpuWeight& gain, float eps, int64_t width, CpuTensor& out);
 // Row r sits at position positions[r].
-void rope(CpuTensor& x, int64_t head_dim, const int32_t* positions, const CpuWeight& inv_freq);
+void rope(CpuTensor& x, int64_t head_dim, const int32_t* positions, const CpuWeight& inv_freq,
+          float attention_factor = 1.0f);
 void swiglu(const CpuTensor& gate, const CpuTensor& up, CpuTensor& out);
 void add(CpuTensor& x, const CpuTensor& y);
 

@@ -236,7 +236,7 @@ class CudaBackend final : public Backend {
     });
   }
   void rmsnorm_rope_heads(Tensor& x, const Weight* head_gain, float eps, int64_t head_dim, const Tensor& positions,
-                          const Weight& inv_freq) override {
+                          const Weight& inv_freq, float attention_factor) override {
     LLMRUN_CHECK(x.cols() % head_dim == 0 && inv_freq.cols() * 2 == head_dim, "head_dim ", head_dim);
     LLMRUN_CHECK(!head_gain || head_gain->cols() == head_dim, head_gain->name());
     LLMRUN_CHECK(positions.rows() == x.rows() && positions.dtype() == TensorType::i32, "rope positions");
@@ -244,7 +244,8 @@ class CudaBackend final : public Backend {
       using T = decltype(tag);
       LLMRUN_CUDA_NS::rmsnorm_rope_heads(dev(x).as<T>(), x.rows(), x.cols(), head_dim,
                                          head_gain ? dev(*head_gain).vector() : nullptr, eps,
-                                         dev(positions).as<int32_t>(), dev(inv_freq).vector(), stream());
+                                         dev(positions).as<int32_t>(), dev(inv_freq).vector(), attention_factor,
+                                         stream());
     });
   }
   void attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionBatch& batch, int64_t layer,

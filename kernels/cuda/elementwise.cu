@@ -30,7 +30,7 @@ __global__ void __launch_bounds__(kRowThreads) rmsnorm_kernel(const In* __restri
 
 template <typename T>
 __global__ void rope_kernel(T* __restrict__ x, int64_t cols, int64_t head_dim, const int32_t* __restrict__ positions,
-                            const float* __restrict__ inv_freq) {
+                            const float* __restrict__ inv_freq, float attention_factor) {
   const int64_t half = head_dim / 2, row = blockIdx.y;
   const int64_t pairs = cols / 2;  // (head, i) pairs in the row
   const int64_t p = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -39,6 +39,7 @@ __global__ void rope_kernel(T* __restrict__ x, int64_t cols, int64_t head_dim, c
   const float angle = float(positions[row]) * inv_freq[i];
   float s, c;
   sincosf(angle, &s, &c);
+  s *= attention_factor, c *= attention_factor;
   T* v = x + row * cols + head * head_dim;
   const float a = to_f32(v[i]), b = to_f32(v[i + half]);
   v[i] = from_f32<T>(a * c - b * s);
@@ -73,7 +74,8 @@ __global__ void __launch_bounds__(kHeadThreads) rmsnorm_rope_kernel(T* __restric
                                                                     int64_t head_dim,
                                                                     const float* __restrict__ gain, float eps,
                                                                     const int32_t* __restrict__ positions,
-                                                                    const float* __restrict__ inv_freq) {
+                                                                    const float* __restrict__ inv_freq,
+                                                                    float attention_factor) {
   const int64_t heads = cols / head_dim, row = blockIdx.x / heads, head = blockIdx.x % heads;
   const int64_t half = head_dim / 2;
   T* v = x + row * cols + head * head_dim;
@@ -89,6 +91,7 @@ __global__ void __launch_bounds__(kHeadThreads) rmsnorm_rope_kernel(T* __restric
   const float angle = float(positions[row]) * inv_freq[i];
   float s, c;
   sincosf(angle, &s, &c);
+  s *= attention_factor, c *= attention_factor;
   v[i] = from_f32<T>(a * c - b * s);
   v[i + half] = from_f32<T>(b * c + a * s);
 }
@@ -150,13 +153,13 @@ void rmsnorm(const In* x, const float* gain, float eps, int64_t rows, int64_t co
 
 template <typename T>
 void rope(T* x, int64_t rows, int64_t cols, int64_t head_dim, const int32_t* positions, const float* inv_freq,
-          Stream stream) {
+          float attention_factor, Stream stream) {
   LLMRUN_CHECK(head_dim % 2 == 0 && cols % head_dim == 0, "rope: cols ", cols, " head_dim ", head_dim);
   LLMRUN_CHECK(rows <= 65535, "rope: ", rows, " rows in one call");
   if (rows == 0) return;
   const int64_t pairs = cols / 2;
   launch("rope", rope_kernel<T>, dim3(unsigned((pairs + 127) / 128), unsigned(rows)), dim3(128), 0, stream, x, cols,
-         head_dim, positions, inv_freq);
+         head_dim, positions, inv_freq, attention_factor);
 }
 
 template <typename T>
@@ -169,12 +172,12 @@ void add_rmsnorm(float* residual, const T* delta, const float* gain, float eps, 
 
 template <typename T>
 void rmsnorm_rope_heads(T* x, int64_t rows, int64_t cols, int64_t head_dim, const float* gain, float eps,
-                        const int32_t* positions, const float* inv_freq, Stream stream) {
+                        const int32_t* positions, const float* inv_freq, float attention_factor, Stream stream) {
   LLMRUN_CHECK(head_dim % 2 == 0 && head_dim <= 2 * kHeadThreads && cols % head_dim == 0,
                "rmsnorm_rope_heads: cols ", cols, " head_dim ", head_dim);
   if (rows > 0)
     launch("rmsnorm_rope", rmsnorm_rope_kernel<T>, dim3(unsigned(rows * (cols / head_dim))), dim3(kHeadThreads), 0,
-           stream, x, cols, head_dim, gain, eps, positions, inv_freq);
+           stream, x, cols, head_dim, gain, eps, positions, inv_freq, attention_factor);
 }
 
 template <typename X, typename Y>
@@ -208,10 +211,10 @@ void convert(const From* in, To* out, int64_t n, Stream stream) {
   LLMRUN_PAIR(T, float)                                                                               \
   LLMRUN_PAIR(T, bf16_t)                                                                              \
   LLMRUN_PAIR(T, f16_t)                                                                               \
-  template void rope<T>(T*, int64_t, int64_t, int64_t, const int32_t*, const float*, Stream);         \
+  template void rope<T>(T*, int64_t, int64_t, int64_t, const int32_t*, const float*, float, Stream);  \
   template void add_rmsnorm<T>(float*, const T*, const float*, float, int64_t, int64_t, T*, Stream);   \
   template void rmsnorm_rope_heads<T>(T*, int64_t, int64_t, int64_t, const float*, float, const int32_t*, \
-                                      const float*, Stream);                                          \
+                                      const float*, float, Stream);                                   \
   template void swiglu<T>(const T*, const T*, T*, int64_t, Stream);                                   \
   template void argmax_rows<T>(const T*, int64_t, int64_t, int32_t*, Stream);
 LLMRUN_ONE(float)

@@ -18,10 +18,11 @@ void rmsnorm(const In* x, const float* gain, float eps, int64_t rows, int64_t co
 
 // In place on x [rows, cols], head_dim-wide heads: (a, b) = (x[i], x[i + half]) ->
 // (a cos - b sin, b cos + a sin) with angle = float(positions[r]) * inv_freq[i] rounded to
-// fp32 first (as transformers computes it). positions: [rows] i32; inv_freq: [half] fp32.
+// fp32 first (as transformers computes it), cos and sin multiplied by attention_factor
+// (yarn's; 1 otherwise). positions: [rows] i32; inv_freq: [half] fp32.
 template <typename T>
 void rope(T* x, int64_t rows, int64_t cols, int64_t head_dim, const int32_t* positions, const float* inv_freq,
-          Stream stream);
+          float attention_factor, Stream stream);
 
 // Fused residual add + RMSNorm (one pass over the row instead of two kernels):
 // residual[r, :] += delta[r, :] (fp32), then out[r, :] = rmsnorm(residual[r, :]) * gain.
@@ -35,7 +36,7 @@ void add_rmsnorm(float* residual, const T* delta, const float* gain, float eps, 
 // head_dim) followed by rope, without rounding in between.
 template <typename T>
 void rmsnorm_rope_heads(T* x, int64_t rows, int64_t cols, int64_t head_dim, const float* gain, float eps,
-                        const int32_t* positions, const float* inv_freq, Stream stream);
+                        const int32_t* positions, const float* inv_freq, float attention_factor, Stream stream);
 
 // x[i] += y[i] (fp32 add, one rounding to X), n values.
 template <typename X, typename Y>

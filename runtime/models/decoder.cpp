@@ -12,6 +12,12 @@ DecoderModel::DecoderModel(ModelConfig config, DecoderWeights weights, Backend& 
       act_(backend.activation_dtype(baseline_format(config_))) {}
 
 KvCache DecoderModel::new_cache(int64_t capacity) {
+  // transformers' dynamic NTK RoPE recomputes its frequencies once a sequence passes
+  // max_position_embeddings (and keeps the keys cached before that): not implemented, and
+  // below that it equals plain RoPE, so a cache never reaches past it.
+  if (config_.rope_scaling.type == RopeType::dynamic && capacity > config_.max_position_embeddings)
+    fail("context ", capacity, " exceeds max_position_embeddings ", config_.max_position_embeddings,
+         ": \"dynamic\" RoPE rescaling beyond it is not supported");
   return KvCache(backend_, config_.num_layers, config_.num_kv_heads, config_.head_dim, capacity, act_);
 }
 
@@ -201,8 +207,9 @@ void DecoderModel::attention_block(int64_t layer, const Tensor& x, const Attenti
   backend_.linear(x, *lw.v, lw.v_bias.get(), *v);
   // Qwen3 normalises each head before RoPE; other architectures have no head norms (null).
   const float eps = float(config_.rms_norm_eps);
-  backend_.rmsnorm_rope_heads(*q, lw.q_norm.get(), eps, hd, *batch.positions, *weights_.rope_inv_freq);
-  backend_.rmsnorm_rope_heads(*k, lw.k_norm.get(), eps, hd, *batch.positions, *weights_.rope_inv_freq);
+  const float af = weights_.rope_attention_factor;
+  backend_.rmsnorm_rope_heads(*q, lw.q_norm.get(), eps, hd, *batch.positions, *weights_.rope_inv_freq, af);
+  backend_.rmsnorm_rope_heads(*k, lw.k_norm.get(), eps, hd, *batch.positions, *weights_.rope_inv_freq, af);
   auto attn = backend_.view_rows(*w.attn, 0, n);  // [n, heads * head_dim]
   const AttentionShape shape{config_.num_heads, config_.num_kv_heads, hd};
   backend_.attention(*q, *k, *v, batch, layer, shape, *attn);

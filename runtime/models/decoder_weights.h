@@ -25,6 +25,7 @@ struct DecoderWeights {
   WeightPtr final_norm;  // [1, hidden] fp32
   WeightPtr lm_head;     // [vocab, hidden]; null when tied to embed
   WeightPtr rope_inv_freq;  // [1, head_dim / 2] fp32
+  float rope_attention_factor = 1.0f;  // multiplies RoPE's cos and sin (yarn)
   std::vector<LayerWeights> layers;
 
   const Weight& head() const { return lm_head ? *lm_head : *embed; }

@@ -87,7 +87,7 @@ TEST_P(CudaModel, Stories260kQuantizedMatchesCpu) {
 // The transformers goldens with fp32 activations: the CPU's bound (1e-4 of the largest
 // reference value, derived in tests/model/test_golden_models.cpp) holds here too.
 TEST_P(CudaModel, TinyGoldensLogitsWithF32Activations) {
-  for (const std::string name : {"qwen3-tiny", "llama-tiny", "qwen2-tiny"}) {
+  for (const std::string name : {"qwen3-tiny", "llama-tiny", "qwen2-tiny", "tf5-qwen3-yarn", "tf5-llama-linear", "tf5-qwen2"}) {
     const Golden g = load_golden(name);
     Loaded l = load(g.dir, GetParam(), "auto", "f32");
     KvCache cache = l.model.model->new_cache(int64_t(g.prompt_ids.size()));
@@ -112,7 +112,7 @@ TEST_P(CudaModel, TinyGoldensLogitsWithF32Activations) {
 // every token the backend picks (on the device, fed transformers' own continuation) is
 // within that bound of transformers' best logit at that step.
 TEST_P(CudaModel, TinyGoldensWithBf16Activations) {
-  for (const std::string name : {"qwen3-tiny", "llama-tiny", "qwen2-tiny"}) {
+  for (const std::string name : {"qwen3-tiny", "llama-tiny", "qwen2-tiny", "tf5-qwen3-yarn", "tf5-llama-linear", "tf5-qwen2"}) {
     const Golden g = load_golden(name);
     Loaded l = load(g.dir, GetParam(), "auto");
     DecoderModel& m = *l.model.model;

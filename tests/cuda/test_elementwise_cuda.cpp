@@ -101,22 +101,25 @@ TYPED_TEST(Elementwise, RopeAtScatteredPositions) {
     dx.upload(to_act<T>(x), s.get());
     dfreq.upload(inv_freq, s.get());
     dpos.upload(positions, s.get());
-    rope(dx.data(), rows, cols, head_dim, dpos.data(), dfreq.data(), s.get());
+    // yarn's attention factor scales cos and sin (1 for other RoPE types).
+    const float attention_factor = head_dim == 96 ? 1.2079442f : 1.0f;
+    rope(dx.data(), rows, cols, head_dim, dpos.data(), dfreq.data(), attention_factor, s.get());
     const std::vector<float> got = to_float(dx.download(s.get()));
 
     auto cx = cpu_tensor(rows, cols, x);
-    cpu::rope(*cx, head_dim, positions.data(), cpu_vector(inv_freq));
+    cpu::rope(*cx, head_dim, positions.data(), cpu_vector(inv_freq), attention_factor);
     const std::vector<float> ref(cx->data.begin(), cx->data.end());
     // cos/sin of the same fp32 angle: the CPU rounds double results, the GPU's sincosf is
     // within 2 ulps (ulp of 1 = 2^-23 = 2 u32) for |angle| up to ~1e5 per CUDA's tables. Each
-    // output is a*c - b*s with |a|,|b| <= max|x|: error <= 2 * (4 u32) * max(|a|,|b|) + rounding.
+    // output is a*c - b*s with |a|,|b| <= max|x|: error <= 2 * (4 u32) * max(|a|,|b|) + rounding,
+    // times the attention factor, plus one u32 for rounding c and s after it multiplies them.
     std::vector<double> bound(ref.size());
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t c = 0; c < cols; ++c) {
         const int64_t h = c / head_dim * head_dim, i = c % head_dim % (head_dim / 2);
         const double a = std::fabs(x[size_t(r * cols + h + i)]), b = std::fabs(x[size_t(r * cols + h + i + head_dim / 2)]);
         const size_t k = size_t(r * cols + c);
-        bound[k] = act_rounding(act_of<T>(), ref[k]) + (8 * kTranscendentalUlps * kU32) * (a + b);
+        bound[k] = act_rounding(act_of<T>(), ref[k]) + ((8 * kTranscendentalUlps + 1) * kU32) * (a + b) * attention_factor;
       }
     EXPECT_TRUE(all_within(got, ref, bound, "rope")) << "head_dim " << head_dim;
   }
@@ -174,14 +177,15 @@ TYPED_TEST(Elementwise, FusedHeadNormAndRope) {
       dgain.upload(gain, s.get());
       dfreq.upload(inv_freq, s.get());
       dpos.upload(positions, s.get());
+      const float attention_factor = with_norm ? 1.0f : 1.2079442f;  // yarn's, on the unnormed runs
       rmsnorm_rope_heads(dx.data(), rows, cols, head_dim, with_norm ? dgain.data() : nullptr, 1e-6f, dpos.data(),
-                         dfreq.data(), s.get());
+                         dfreq.data(), attention_factor, s.get());
       const std::vector<float> got = to_float(dx.download(s.get()));
 
       auto cx = cpu_tensor(rows, cols, x);
       if (with_norm) cpu::rmsnorm(*cx, cpu_vector(gain), 1e-6f, head_dim, *cx);
       const std::vector<float> normed(cx->data.begin(), cx->data.end());
-      cpu::rope(*cx, head_dim, positions.data(), cpu_vector(inv_freq));
+      cpu::rope(*cx, head_dim, positions.data(), cpu_vector(inv_freq), attention_factor);
       const std::vector<float> ref(cx->data.begin(), cx->data.end());
       // The norm's bound (as above) on both rotated inputs, then rope's (see RopeAtScatteredPositions).
       std::vector<double> bound(ref.size());
@@ -191,7 +195,8 @@ TYPED_TEST(Elementwise, FusedHeadNormAndRope) {
           const double a = std::fabs(normed[size_t(r * cols + h + i)]), b = std::fabs(normed[size_t(r * cols + h + i + head_dim / 2)]);
           const size_t k = size_t(r * cols + c);
           const double norm_err = with_norm ? (double(head_dim) + kTranscendentalUlps + 3) * kU32 * (a + b) : 0.0;
-          bound[k] = act_rounding(act_of<T>(), ref[k]) + (8 * kTranscendentalUlps * kU32) * (a + b) + norm_err;
+          bound[k] = act_rounding(act_of<T>(), ref[k]) +
+                     ((8 * kTranscendentalUlps + 1) * kU32) * (a + b) * attention_factor + norm_err;
         }
       EXPECT_TRUE(all_within(got, ref, bound, "rmsnorm_rope_heads")) << "head_dim " << head_dim << " norm " << with_norm;
     }

@@ -126,7 +126,10 @@ TEST(GoldenComparator, NonFiniteValuesNeverPass) {
   EXPECT_TRUE(std::isinf(max_abs_diff({1.0f, -2.0f}, ref)));
 }
 
-INSTANTIATE_TEST_SUITE_P(Transformers, GoldenModel, ::testing::Values("qwen3-tiny", "llama-tiny", "qwen2-tiny"));
+// 4.57-saved (rope_theta + rope_scaling) and 5.x-saved (rope_parameters) checkpoints.
+INSTANTIATE_TEST_SUITE_P(Transformers, GoldenModel,
+                         ::testing::Values("qwen3-tiny", "llama-tiny", "qwen2-tiny", "tf5-qwen3-yarn", "tf5-llama-linear",
+                                           "tf5-qwen2"));
 
 // A real trained model: 200 greedy steps from BOS equal llama2.c's own golden.
 TEST(Stories260k, GreedyFromBosMatchesGolden) {
