@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "loaders/gguf_model.h"
 #include "runtime/error.h"
 
 namespace llmrun {
@@ -87,11 +88,13 @@ ModelSearch ModelSearch::from_environment() {
 std::string resolve_model(const std::string& model, const ModelSearch& search) {
   std::error_code ec;
   if (model.empty()) fail("--model: empty name");
+  // A GGUF file, or a folder holding one (and no config.json).
+  if (const std::string gguf = find_gguf_model(model); !gguf.empty()) return gguf;
   if (fs::is_directory(model, ec)) {
-    if (!is_checkpoint(model)) fail("--model ", model, ": no config.json in this folder (not a Hugging Face checkpoint)");
+    if (!is_checkpoint(model)) fail("--model ", model, ": no config.json or .gguf file in this folder (not a Hugging Face checkpoint)");
     return model;
   }
-  if (fs::exists(model, ec)) fail("--model ", model, ": not a directory (expected a checkpoint folder)");
+  if (fs::exists(model, ec)) fail("--model ", model, ": not a directory or a GGUF file (expected a checkpoint folder or a .gguf file)");
 
   const std::string alias = alias_repo(model);
   const std::string repo = !alias.empty() ? alias : model;  // "Org/Name" or "Name"

@@ -19,7 +19,8 @@ struct ModelSearch {
 std::string alias_repo(const std::string& name);
 const std::map<std::string, std::string>& model_aliases();
 
-// Returns a folder holding config.json. Throws llmrun::Error listing every place looked
+// Returns a folder holding config.json, or the path of a GGUF file (given as such, or
+// the one .gguf in a folder without config.json). Throws llmrun::Error listing every place looked
 // and how to download the model when nothing is found.
 std::string resolve_model(const std::string& model, const ModelSearch& search);
 

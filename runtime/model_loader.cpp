@@ -6,10 +6,14 @@
 #include <set>
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
+#include "loaders/gguf.h"
+#include "loaders/gguf_model.h"
 #include "loaders/hf_config.h"
 #include "loaders/safetensors.h"
 #include "loaders/sha256.h"
@@ -28,7 +32,61 @@ std::string shape_text(int64_t rows, int64_t cols, bool vector) {
                 : "[" + std::to_string(rows) + "," + std::to_string(cols) + "]";
 }
 
-void check_shape(const TensorView& t, const WeightSlot& slot) {
+// A tensor as the loader sees it, from either source: its file, HF name and HF shape.
+struct SourceTensor {
+  std::string file;
+  std::string name;
+  std::vector<int64_t> shape;
+  int64_t nbytes = 0;
+  std::string shape_str() const {
+    std::string s = "[";
+    for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+    return s + "]";
+  }
+};
+
+// Tensors by HF name: a safetensors checkpoint folder, or a GGUF file (loaders/gguf_model:
+// its names mapped, values dequantized to fp32 and un-permuted).
+class WeightSource {
+ public:
+  explicit WeightSource(const std::string& path) : path_(path) {
+    if (is_gguf_file(path)) gguf_ = GgufFile::open(path);
+    else checkpoint_ = Checkpoint::open_dir(path);
+  }
+  const Checkpoint* checkpoint() const { return checkpoint_ ? &*checkpoint_ : nullptr; }
+  std::optional<SourceTensor> find(const std::string& hf_name) const {
+    if (checkpoint_) {
+      const TensorView* t = checkpoint_->find(hf_name);
+      if (!t) return std::nullopt;
+      return SourceTensor{t->file, t->name, t->shape, int64_t(t->nbytes)};
+    }
+    const std::string name = gguf_name_for(hf_name);
+    const GgufTensor* t = name.empty() ? nullptr : gguf_->find_tensor(name);
+    if (!t) return std::nullopt;
+    // ggml order [cols, rows] -> HF [rows, cols]
+    return SourceTensor{t->file, name, std::vector<int64_t>(t->ne.rbegin(), t->ne.rend()), int64_t(t->nbytes)};
+  }
+  std::vector<float> read_f32(const std::string& hf_name) const {
+    if (checkpoint_) return to_f32(checkpoint_->get(hf_name));
+    return gguf_hf_tensor_f32(*gguf_, hf_name);
+  }
+  void release(const std::string& hf_name) const {
+    if (checkpoint_) release_pages(checkpoint_->get(hf_name));
+  }
+  std::vector<std::string> names() const {  // HF names where known
+    if (checkpoint_) return checkpoint_->names();
+    std::vector<std::string> out;
+    for (const GgufTensor& t : gguf_->tensors()) out.push_back(hf_name_for(t.name));
+    return out;
+  }
+
+ private:
+  std::string path_;
+  std::optional<Checkpoint> checkpoint_;
+  std::unique_ptr<GgufFile> gguf_;
+};
+
+void check_shape(const SourceTensor& t, const WeightSlot& slot) {
   const bool vector = slot.role == WeightRole::vector;
   const bool ok = vector ? (t.shape.size() == 1 && t.shape[0] == slot.cols)
                          : (t.shape.size() == 2 && t.shape[0] == slot.rows && t.shape[1] == slot.cols);
@@ -37,14 +95,14 @@ void check_shape(const TensorView& t, const WeightSlot& slot) {
          shape_text(slot.rows, slot.cols, vector));
 }
 
-void check_finite(const TensorView& t, const std::vector<float>& values) {
+void check_finite(const SourceTensor& t, const std::vector<float>& values) {
   const int64_t i = quant::first_non_finite(values.data(), int64_t(values.size()));
   if (i >= 0) fail(t.file, ": ", t.name, ": non-finite value ", values[size_t(i)], " at element ", i);
 }
 
 // fp16 tops out at 65504; larger values (possible in bf16/fp32 checkpoints) would become
 // inf, so converting them is an error rather than silent garbage.
-void check_fits_f16(const TensorView& t, const std::vector<float>& values) {
+void check_fits_f16(const SourceTensor& t, const std::vector<float>& values) {
   for (size_t i = 0; i < values.size(); ++i)
     if (std::abs(values[i]) >= 65520.0f)
       fail(t.file, ": ", t.name, ": value ", values[i], " at element ", i,
@@ -120,10 +178,12 @@ struct WeightSink {
 LoadSummary read_weights(const std::string& dir, const ModelConfig& config, DecoderWeights& weights,
                          const LoadOptions& options, const WeightSink& sink) {
   auto log = options.log ? options.log : [](const std::string& line) { std::cerr << line << "\n"; };
-  const Checkpoint checkpoint = Checkpoint::open_dir(dir);
-  const std::map<std::string, WeightFormat> stored = quantized_tensor_formats(checkpoint);
+  const WeightSource source(dir);
+  const Checkpoint* checkpoint = source.checkpoint();  // null for GGUF
+  const std::map<std::string, WeightFormat> stored =
+      checkpoint ? quantized_tensor_formats(*checkpoint) : std::map<std::string, WeightFormat>{};
   if (!stored.empty() && (options.precision != "auto" || !options.tensor_precision.empty()))
-    fail(dir, ": already quantized (", checkpoint.files().front()->metadata().at(kPrecisionKey),
+    fail(dir, ": already quantized (", checkpoint->files().front()->metadata().at(kPrecisionKey),
          "); --precision applies to original checkpoints only");
   const WeightFormat baseline = baseline_format(config);
   const PrecisionPolicy policy = PrecisionPolicy::parse(options.precision, options.tensor_precision);
@@ -134,25 +194,29 @@ LoadSummary read_weights(const std::string& dir, const ModelConfig& config, Deco
   const std::vector<WeightSlot> table = weight_table(config, weights);
   int64_t total_bytes = 0, done_bytes = 0;
   for (const WeightSlot& slot : table)
-    if (const TensorView* t = checkpoint.find(slot.hf_name)) total_bytes += int64_t(t->nbytes);
+    if (const auto t = source.find(slot.hf_name)) total_bytes += t->nbytes;
   for (const WeightSlot& slot : table) {
     const bool vector = slot.role == WeightRole::vector;
     HostWeight w;
     if (!stored.empty()) {
       auto it = stored.find(slot.hf_name);
       if (it == stored.end()) fail(dir, ": quantized checkpoint has no format for ", slot.hf_name);
-      w = read_packed_weight(checkpoint, slot.hf_name, it->second, slot.rows, slot.cols, vector);
+      w = read_packed_weight(*checkpoint, slot.hf_name, it->second, slot.rows, slot.cols, vector);
       used.insert(slot.hf_name + kScaleSuffix);
     } else {
-      const TensorView* t = checkpoint.find(slot.hf_name);
-      if (!t) fail(dir, ": missing tensor ", slot.hf_name, " (needed by ", config.architecture, ")");
+      const std::optional<SourceTensor> t = source.find(slot.hf_name);
+      if (!t) {
+        const std::string gguf_name = checkpoint ? "" : gguf_name_for(slot.hf_name);
+        fail(dir, ": missing tensor ", gguf_name.empty() ? slot.hf_name : gguf_name, " (needed by ",
+             config.architecture, ")");
+      }
       check_shape(*t, slot);
-      const std::vector<float> values = to_f32(*t);
+      const std::vector<float> values = source.read_f32(slot.hf_name);
       check_finite(*t, values);
       const WeightFormat format = policy.format_for(slot.hf_name, slot.role, baseline);
       if (format == WeightFormat::f16) check_fits_f16(*t, values);
       w = encode_weight(slot.hf_name, values, slot.rows, slot.cols, format);
-      release_pages(*t);
+      source.release(slot.hf_name);
     }
     if (!vector) {
       FormatUsage& u = summary.by_format[size_t(w.format)];
@@ -163,11 +227,11 @@ LoadSummary read_weights(const std::string& dir, const ModelConfig& config, Deco
     used.insert(slot.hf_name);
     sink.take(slot, std::move(w));
     if (options.progress) {
-      if (const TensorView* t = checkpoint.find(slot.hf_name)) done_bytes += int64_t(t->nbytes);
+      if (const auto t = source.find(slot.hf_name)) done_bytes += t->nbytes;
       options.progress(done_bytes, total_bytes);
     }
   }
-  for (const std::string& name : checkpoint.names())
+  for (const std::string& name : source.names())
     if (!used.count(name) && !is_ignored_tensor(config, name))
       log("warning: " + dir + ": tensor " + name + " is not used by " + config.architecture);
   return summary;
@@ -176,18 +240,36 @@ LoadSummary read_weights(const std::string& dir, const ModelConfig& config, Deco
 // SHA-256 of the checkpoint's weight file (of the shards' digests, in order, when
 // sharded): identifies the source of a quantized checkpoint.
 std::string checkpoint_hash(const std::string& dir) {
+  if (is_gguf_file(dir)) return sha256_file(dir);
   const Checkpoint checkpoint = Checkpoint::open_dir(dir);
   std::string digests;
   for (const auto& file : checkpoint.files()) digests += sha256_file(file->path());
   return checkpoint.files().size() == 1 ? digests : sha256_hex(digests);
 }
 
+// config.json of a checkpoint folder, or the one a GGUF file's metadata describes (parsed
+// by the same rules).
+ModelConfig config_of(const std::string& path) {
+  if (!is_gguf_file(path)) return load_model_config(path + "/config.json");
+  const auto file = GgufFile::open(path);
+  return parse_model_config(gguf_hf_config(*file).dump(), path);
+}
+
+GenerationDefaults generation_of(const std::string& path) {
+  if (!is_gguf_file(path)) return load_generation_defaults(path + "/generation_config.json");
+  const auto file = GgufFile::open(path);
+  GenerationDefaults g;
+  if (file->find("tokenizer.ggml.bos_token_id")) g.bos_token_id = int32_t(file->get_int("tokenizer.ggml.bos_token_id"));
+  if (file->find("tokenizer.ggml.eos_token_id")) g.eos_token_ids.push_back(int32_t(file->get_int("tokenizer.ggml.eos_token_id")));
+  return g;
+}
+
 }  // namespace
 
 LoadedModel load_model(const std::string& dir, Backend& backend, const LoadOptions& options) {
   LoadedModel out;
-  out.config = load_model_config(dir + "/config.json");
-  out.generation = load_generation_defaults(dir + "/generation_config.json");
+  out.config = config_of(dir);
+  out.generation = generation_of(dir);
   DecoderWeights weights;
   out.summary = read_weights(dir, out.config, weights, options, {[&](const WeightSlot& slot, HostWeight&& w) {
     const TensorType act = backend.activation_dtype(baseline_format(out.config));
@@ -207,7 +289,7 @@ LoadedModel load_model(const std::string& dir, Backend& backend, const LoadOptio
 
 LoadSummary quantize_checkpoint(const std::string& dir, const std::string& out_dir, const LoadOptions& options) {
   namespace fs = std::filesystem;
-  const ModelConfig config = load_model_config(dir + "/config.json");
+  const ModelConfig config = config_of(dir);
   if (fs::exists(out_dir) && fs::equivalent(dir, out_dir)) fail("--out ", out_dir, ": same folder as --model");
   std::vector<TensorToWrite> tensors;
   nlohmann::ordered_json formats = nlohmann::ordered_json::object();
@@ -226,7 +308,17 @@ LoadSummary quantize_checkpoint(const std::string& dir, const std::string& out_d
                      {kTensorFormatsKey, formats.dump()},
                      {kPrecisionKey, options.precision},
                      {kSourceHashKey, checkpoint_hash(dir)}});
+  fs::remove(fs::path(out_dir) / "model.safetensors.index.json", ec);  // a stale index would shadow the new file
   // Everything a runnable folder needs besides weights: config, generation defaults, tokenizer.
+  if (is_gguf_file(dir)) {
+    const auto file = GgufFile::open(dir);
+    for (const auto& [name, text] : gguf_hf_files(*file)) {
+      std::ofstream out(fs::path(out_dir) / name, std::ios::binary | std::ios::trunc);
+      out << text;
+      if (!out) fail(out_dir, "/", name, ": cannot write");
+    }
+    return summary;
+  }
   for (const char* name : {"config.json", "generation_config.json", "tokenizer.json", "tokenizer.model",
                            "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja"}) {
     if (fs::exists(fs::path(dir) / name)) {
@@ -237,7 +329,6 @@ LoadSummary quantize_checkpoint(const std::string& dir, const std::string& out_d
       if (ec) fail(out_dir, "/", name, ": cannot write (", ec.message(), ")");
     }
   }
-  fs::remove(fs::path(out_dir) / "model.safetensors.index.json", ec);  // a stale index would shadow the new file
   return summary;
 }
 

@@ -2,7 +2,10 @@
 
 #include <sys/stat.h>
 
+#include "loaders/gguf.h"
+#include "loaders/gguf_tokenizer_json.h"
 #include "loaders/tokenizer/hf_json_tokenizer.h"
+#include "loaders/tokenizer/tokenizer_json_reader.h"
 #include "loaders/tokenizer/sentencepiece_tokenizer.h"
 #include "loaders/tokenizer/special_tokens_config.h"
 #include "loaders/tokenizer/utf8.h"
@@ -42,9 +45,25 @@ SpecialTokenIds file_defaults(const Tokenizer& tok) {
   return ids;
 }
 
+// A GGUF file's tokenizer: its metadata as the tokenizer.json the model shipped.
+std::unique_ptr<Tokenizer> load_gguf(const std::string& path) {
+  const auto file = GgufFile::open(path);
+  auto tok = std::make_unique<tok::HfJsonTokenizer>(
+      tok::read_tokenizer_json(gguf_tokenizer_json(*file).dump(), path + " (tokenizer.ggml.*)"), path);
+  SpecialTokenIds ids;
+  if (file->find("tokenizer.ggml.bos_token_id")) ids.bos = int32_t(file->get_int("tokenizer.ggml.bos_token_id"));
+  if (file->find("tokenizer.ggml.eos_token_id")) ids.eos.push_back(int32_t(file->get_int("tokenizer.ggml.eos_token_id")));
+  if (file->find("tokenizer.ggml.padding_token_id")) ids.pad = int32_t(file->get_int("tokenizer.ggml.padding_token_id"));
+  if (file->find("tokenizer.ggml.add_bos_token")) ids.add_bos = file->get_bool("tokenizer.ggml.add_bos_token");
+  if (file->find("tokenizer.ggml.add_eos_token")) ids.add_eos = file->get_bool("tokenizer.ggml.add_eos_token");
+  tok->set_special_ids(ids);
+  return tok;
+}
+
 }  // namespace
 
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path) {
+  if (is_gguf_file(path)) return load_gguf(path);
   if (is_dir(path)) {
     const std::string json = path + "/tokenizer.json";
     const std::string model = path + "/tokenizer.model";

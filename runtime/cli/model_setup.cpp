@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "eval/auto_precision.h"
+#include "loaders/gguf.h"
 #include "eval/progress.h"
 #include "runtime/chat/detect_chat_format.h"
 #include "runtime/cli/cli_common.h"
@@ -62,6 +63,14 @@ LoadedRun load_run(const RunOptions& o, bool need_tokenizer) {
     const std::string tok_config = run.model_dir + "/tokenizer_config.json";
     if (!o.chat_format.empty()) {
       run.chat_format = chat::parse_chat_format(o.chat_format);
+    } else if (is_gguf_file(run.model_dir)) {
+      // tokenizer.chat_template through the same detection as tokenizer_config.json's.
+      const auto file = GgufFile::open(run.model_dir);
+      if (file->find("tokenizer.chat_template")) {
+        const chat::ChatFormatDetection d = chat::detect_chat_format(file->get_string("tokenizer.chat_template"));
+        run.chat_format = d.format;
+        if (!d.note.empty()) std::cerr << "llmrun: note: " << d.note << "\n";
+      }
     } else if (std::filesystem::exists(tok_config)) {
       const chat::ChatFormatDetection d = chat::detect_chat_format_from_tokenizer_config(tok_config);
       run.chat_format = d.format;
