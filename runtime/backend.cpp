@@ -1,6 +1,11 @@
 #include "runtime/backend.h"
 
+#include <unistd.h>
+
+#include <cstdint>
+#include <fstream>
 #include <optional>
+#include <string>
 
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cuda/cuda_backend.h"
@@ -8,6 +13,18 @@
 #include "runtime/error.h"
 
 namespace llmrun {
+
+int64_t Backend::free_memory_bytes() const {
+  // MemAvailable: what the kernel can hand out without swapping (page cache included).
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  int64_t kib = 0;
+  std::string unit;
+  while (in >> key >> kib >> unit)
+    if (key == "MemAvailable:") return kib * 1024;
+  const long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? int64_t(pages) * page : INT64_MAX;
+}
 
 const char* op_name(Op op) {
   switch (op) {

@@ -125,6 +125,9 @@ class Backend {
   virtual std::string name() const = 0;  // "cpu", "cuda:0 (NVIDIA H100 ...)"
   // Failing default: a backend lists what it runs.
   virtual bool supports(Op /*op*/, WeightFormat /*format*/, TensorType /*activation*/) const { return false; }
+  // Bytes this backend can still allocate for buffers (the KV cache is checked against it
+  // before allocating): the host's available memory by default.
+  virtual int64_t free_memory_bytes() const;
   // The dtype activations take between ops for a checkpoint whose weights are stored as
   // `checkpoint` (f32, f16 or bf16): CPU always f32; CUDA the checkpoint's own.
   virtual TensorType activation_dtype(WeightFormat checkpoint) const = 0;

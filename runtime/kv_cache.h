@@ -8,8 +8,14 @@
 
 namespace llmrun {
 
+// Bytes of a KV cache (keys and values) of `capacity` positions; throws llmrun::Error when
+// the product overflows (sizes come from config files and flags).
+int64_t kv_cache_bytes(int64_t layers, int64_t kv_heads, int64_t head_dim, int64_t capacity, TensorType dtype);
+
 class KvCache {
  public:
+  // Throws llmrun::Error, before allocating, when the cache would not fit the backend's
+  // free memory (saying how large a context would).
   KvCache(Backend& backend, int64_t layers, int64_t kv_heads, int64_t head_dim, int64_t capacity, TensorType dtype);
   int64_t size() const { return size_; }
   int64_t capacity() const { return storage_->capacity(); }

@@ -1,5 +1,7 @@
 #include "kernels/cpu/cpu_tensor.h"
 
+#include <new>
+
 #include "runtime/error.h"
 
 namespace llmrun::cpu {
@@ -40,18 +42,21 @@ CpuWeight::CpuWeight(const HostWeight& w)
 }
 
 CpuKvStorage::CpuKvStorage(int64_t layers, int64_t kv_heads, int64_t head_dim, int64_t capacity)
-    : KvStorage(layers, kv_heads, head_dim, capacity),
-      keys_(size_t(layers * kv_heads * capacity * head_dim)),
-      values_(keys_.size()) {}
+    : KvStorage(layers, kv_heads, head_dim, capacity) {
+  const size_t n = size_t(layers * kv_heads * capacity * head_dim);  // the caller checked the size (kv_cache_bytes)
+  keys_.reset(static_cast<float*>(std::calloc(n, sizeof(float))));
+  values_.reset(static_cast<float*>(std::calloc(n, sizeof(float))));
+  if (!keys_ || !values_) throw std::bad_alloc();
+}
 
 size_t CpuKvStorage::offset(int64_t layer, int64_t head, int64_t pos) const {
   return size_t(((layer * kv_heads() + head) * capacity() + pos) * head_dim());
 }
 float* CpuKvStorage::k(int64_t layer, int64_t head, int64_t pos) {
-  return keys_.data() + offset(layer, head, pos);
+  return keys_.get() + offset(layer, head, pos);
 }
 float* CpuKvStorage::v(int64_t layer, int64_t head, int64_t pos) {
-  return values_.data() + offset(layer, head, pos);
+  return values_.get() + offset(layer, head, pos);
 }
 
 }  // namespace llmrun::cpu

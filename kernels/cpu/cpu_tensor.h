@@ -1,5 +1,7 @@
 #pragma once
 // The CPU backend's storage: activations, weights and KV cache in host memory.
+#include <cstdlib>
+#include <memory>
 #include <vector>
 
 #include "runtime/backend.h"
@@ -53,7 +55,12 @@ class CpuKvStorage final : public KvStorage {
 
  private:
   size_t offset(int64_t layer, int64_t head, int64_t pos) const;
-  std::vector<float> keys_, values_;  // [layers, kv_heads, capacity, head_dim] fp32
+  // [layers, kv_heads, capacity, head_dim] fp32 from calloc: the kernel maps zero pages as
+  // positions are first written, so a long context costs memory only as it fills.
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  std::unique_ptr<float[], Free> keys_, values_;
 };
 
 inline const CpuTensor& cpu(const Tensor& t) { return static_cast<const CpuTensor&>(t); }

@@ -181,6 +181,15 @@ class CudaBackend final : public Backend {
   std::unique_ptr<Weight> upload(const HostWeight& weight) override {
     return std::make_unique<CudaWeight>(weight, stream());
   }
+  int64_t free_memory_bytes() const override {
+#if defined(LLMRUN_HOST_HARNESS)
+    return Backend::free_memory_bytes();
+#else
+    size_t free = 0, total = 0;
+    LLMRUN_CUDA_CHECK(cudaMemGetInfo(&free, &total));
+    return int64_t(free);
+#endif
+  }
   std::unique_ptr<KvStorage> alloc_kv(int64_t layers, int64_t kv_heads, int64_t head_dim, int64_t capacity,
                                       TensorType dtype) override {
     return std::make_unique<CudaKvStorage>(layers, kv_heads, head_dim, capacity, dtype, next_kv_serial_++);

@@ -1,6 +1,8 @@
 // The command lines end to end: outputs against independent goldens, and every bad
 // input answered with one line naming the culprit and a non-zero exit.
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 
 #include "tests/cli/random_checkpoint.h"
 #include "tests/model/golden.h"
@@ -83,6 +85,22 @@ TEST(LlmrunCli, BadInputs) {
                         "--threads: must be a whole number >= 0, got '2.5'");
   expect_one_line_error(run_command(llmrun_cmd("--model " + model + " -f " + ::testing::TempDir())), 1,
                         "is a folder, not a file");
+}
+
+// A context far beyond memory (a config allowing 2^31 - 1 positions, and --ctx asking for
+// them) is refused before allocating, saying how much it needs and what fits.
+TEST(LlmrunCli, KvCacheBeyondMemoryIsAnError) {
+  namespace fs = std::filesystem;
+  const std::string dir = ::testing::TempDir() + "llmrun_cli_long_context";
+  fs::remove_all(dir);
+  fs::copy(testing::test_data("models/qwen3-tiny"), dir);
+  std::string config = testing::read_file(dir + "/config.json");
+  const size_t at = config.find("\"max_position_embeddings\"");
+  ASSERT_NE(at, std::string::npos);
+  config.replace(at, config.find_first_of(",}", at) - at, "\"max_position_embeddings\": 2147483647");
+  std::ofstream(dir + "/config.json") << config;
+  expect_one_line_error(run_command(llmrun_cmd("--model " + dir + " --prompt-ids 1 --ctx 2147483647")), 1,
+                        "KV cache for a context of 2147483647 tokens needs 3072.0 GiB");
 }
 
 // -n 0 generates nothing; --threads beyond the cores is capped with a note, not obeyed.
