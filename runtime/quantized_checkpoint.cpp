@@ -70,6 +70,13 @@ HostWeight read_packed_weight(const Checkpoint& checkpoint, const std::string& n
   w.rows = rows;
   w.cols = cols;
   w.packed.assign(codes.data, codes.data + codes.nbytes);
+  const int64_t row_bytes = c.row_bytes(cols);
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t bad = c.first_non_finite(w.packed.data() + r * row_bytes, cols);
+    if (bad >= 0)
+      fail(codes.file, ": ", name, ": the ", c.name, " code at row ", r, ", column ", bad,
+           " is not a finite number (NaN or infinity)");
+  }
   w.scales.assign(size_t(rows), 1.0f);
   if (c.scaled) {
     const TensorView& scales = checkpoint.get(name + kScaleSuffix);

@@ -1,4 +1,5 @@
 // Unscaled float formats: fp32, fp16, bf16 (the baselines).
+#include <cmath>
 #include <cstring>
 
 #include "kernels/quant/codec_registry.h"
@@ -53,10 +54,20 @@ float dot_row(const uint8_t* src, float /*scale*/, const float* x, int64_t n) {
 }
 
 template <typename T>
+int64_t first_non_finite(const uint8_t* src, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    typename T::Storage q;
+    std::memcpy(&q, src + i * sizeof q, sizeof q);
+    if (!std::isfinite(T::decode(q))) return i;
+  }
+  return -1;
+}
+
+template <typename T>
 CodecRecord float_record(WeightFormat f, const char* name) {
   constexpr int bytes = int(sizeof(typename T::Storage));
   return CodecRecord{f, name, 8 * bytes, 1, bytes, false, 0.0f,
-                     &encode_row<T>, &decode_row<T>, &dot_row<T>};
+                     &encode_row<T>, &decode_row<T>, &dot_row<T>, &first_non_finite<T>};
 }
 
 }  // namespace

@@ -16,9 +16,11 @@
 // code as well. Ties are decided on the fp32 quotient w / scale, as a GPU kernel computing
 // the same division would.
 #include <algorithm>
+#include <array>
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
+#include <utility>
 
 #include "kernels/quant/weight_format.h"
 
@@ -77,10 +79,31 @@ struct ScaledCodec {
     return acc * scale;
   }
 
+  // Codes are at most 8 bits: which decode to a finite value is a 256-entry table.
+  static int64_t first_non_finite(const uint8_t* src, int64_t n) {
+    static const auto finite = [] {
+      std::array<bool, 256> t{};
+      bool all = true;
+      for (int c = 0; c < (1 << T::kBits); ++c) {
+        t[size_t(c)] = std::isfinite(T::decode(uint8_t(c)));
+        all = all && t[size_t(c)];
+      }
+      return std::pair<std::array<bool, 256>, bool>{t, all};
+    }();
+    if (finite.second) return -1;  // every code of this format is finite (int8, fp6)
+    uint8_t codes[T::kBlockSize];
+    for (int64_t b = 0; b < n; b += T::kBlockSize) {
+      T::unpack(src + b / T::kBlockSize * T::kBlockBytes, codes);
+      for (int j = 0; j < T::kBlockSize && b + j < n; ++j)
+        if (!finite.first[codes[j]]) return b + j;
+    }
+    return -1;
+  }
+
   static constexpr CodecRecord record(WeightFormat format, const char* name) {
     return CodecRecord{format,         name,          T::kBits,     T::kBlockSize,
                        T::kBlockBytes, true,          T::kMaxCodeValue,
-                       &encode_row,    &decode_row,   &dot_row};
+                       &encode_row,    &decode_row,   &dot_row,     &first_non_finite};
   }
 };
 

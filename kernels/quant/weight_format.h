@@ -37,6 +37,10 @@ struct CodecRecord {
   void (*decode_row)(const uint8_t* src, float scale, int64_t n, float* dst);
   // Reference dot product of a packed row with x[n] fp32, fp32 accumulation.
   float (*dot_row)(const uint8_t* src, float scale, const float* x, int64_t n);
+  // Index of the first of a packed row's n codes that decodes to NaN or +-inf, or -1.
+  // Packed rows read from files are checked with it: such a code must never reach a kernel
+  // (decoders need not agree on it: the AVX2 fp8 decode gave 480 where the reference gave NaN).
+  int64_t (*first_non_finite)(const uint8_t* src, int64_t n);
 
   int64_t row_bytes(int64_t n) const { return (n + block_size - 1) / block_size * block_bytes; }
 };

@@ -1,6 +1,9 @@
 // `llmrun quantize` output loads without re-quantizing and gives the same logits as
 // quantizing at load; its provenance hash and layout are checked.
 #include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
 
 #include "loaders/safetensors.h"
 #include "loaders/sha256.h"
@@ -70,6 +73,35 @@ TEST_F(QuantizedCheckpoint, RequantizingIsRefused) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("already quantized (int8)"), std::string::npos) << e.what();
+  }
+}
+
+// A pre-quantized file whose fp8 codes include NaN (0x7f) is refused at load, naming the
+// tensor, row and column (the AVX2 decode would have turned it into 480, the reference into NaN).
+TEST_F(QuantizedCheckpoint, NanCodeInAFileIsAnError) {
+  const testing::Golden g = testing::load_golden("qwen3-tiny");
+  quantize_checkpoint(g.dir, out_.string(), testing::quiet_load("fp8"));
+  const std::string file = (out_ / "model.safetensors").string();
+  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+  uint64_t header_len = 0;
+  f.read(reinterpret_cast<char*>(&header_len), 8);
+  std::string header(size_t(header_len), '\0');
+  f.read(header.data(), std::streamsize(header_len));
+  const auto h = nlohmann::json::parse(header);
+  const int64_t begin = h.at("model.layers.1.mlp.up_proj.weight").at("data_offsets").at(0).get<int64_t>();
+  const int64_t cols = h.at("model.layers.1.mlp.up_proj.weight").at("shape").at(1).get<int64_t>();
+  f.seekp(std::streamoff(8 + int64_t(header_len) + begin + 2 * cols + 5));  // row 2, column 5
+  f.put(char(0x7f));
+  f.close();
+  auto backend = make_backend({"cpu", 1});
+  try {
+    load_model(out_.string(), *backend, testing::quiet_load("auto"));
+    FAIL() << "a NaN code loaded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "model.layers.1.mlp.up_proj.weight: the fp8 code at row 2, column 5 is not a finite number"),
+              std::string::npos)
+        << e.what();
   }
 }
 

@@ -220,6 +220,32 @@ std::string codec_name(const ::testing::TestParamInfo<const CodecRecord*>& info)
   return info.param->name;
 }
 
+// first_non_finite agrees with decode_row on which codes are not finite: rows made of every
+// byte pattern (each packed code of every format appears), with one pattern planted late.
+TEST_P(EveryCodec, FirstNonFiniteAgreesWithDecode) {
+  const CodecRecord& c = *GetParam();
+  ASSERT_NE(c.first_non_finite, nullptr) << c.name;
+  const int64_t n = 37 * c.block_size;
+  for (int fill = 0; fill < 256; ++fill)
+    for (int plant = 0; plant < 256; plant += 17) {
+      std::vector<uint8_t> packed(size_t(c.row_bytes(n)), uint8_t(fill));
+      packed[packed.size() - size_t(c.block_bytes)] = uint8_t(plant);
+      std::vector<float> decoded(static_cast<size_t>(n));
+      c.decode_row(packed.data(), 1.0f, n, decoded.data());
+      int64_t first = -1;
+      for (int64_t i = 0; i < n && first < 0; ++i)
+        if (!std::isfinite(decoded[size_t(i)])) first = i;
+      ASSERT_EQ(c.first_non_finite(packed.data(), n), first) << c.name << " fill " << fill << " plant " << plant;
+    }
+  // Encoded rows are always finite.
+  std::mt19937 rng(3);
+  const std::vector<float> w = test_row(n, rng, 1.0f);
+  std::vector<uint8_t> packed(size_t(c.row_bytes(n)));
+  float scale = 0.0f;
+  c.encode_row(w.data(), n, packed.data(), &scale);
+  EXPECT_EQ(c.first_non_finite(packed.data(), n), -1) << c.name;
+}
+
 INSTANTIATE_TEST_SUITE_P(AllCodecs, EveryCodec, ::testing::ValuesIn(all_codecs()), codec_name);
 INSTANTIATE_TEST_SUITE_P(ScaledCodecs, EveryScaledCodec, ::testing::ValuesIn(scaled_codecs()),
                          codec_name);
