@@ -392,14 +392,17 @@ GenerationDefaults load_generation_defaults(const std::string& path) {
   GenerationDefaults g;
   if (!std::ifstream(path)) return g;
   const json j = parse_json(read_text(path), path);
-  auto opt_double = [&](const char* key) -> std::optional<double> {
+  // The ranges the sampler accepts, checked here so a bad value is reported as this file's.
+  auto opt_double = [&](const char* key, double lo, double hi, bool lo_open) -> std::optional<double> {
     if (!find(j, key)) return std::nullopt;
-    return number_at(j, path, key, 0, 1e6);
+    const double v = number_at(j, path, key, lo, hi);
+    if (lo_open && v == lo) fail(path, ": \"", key, "\" must be in (", lo, ", ", hi, "], got ", v);
+    return v;
   };
-  g.temperature = opt_double("temperature");
-  g.top_p = opt_double("top_p");
-  g.min_p = opt_double("min_p");
-  g.repetition_penalty = opt_double("repetition_penalty");
+  g.temperature = opt_double("temperature", 0, 1e6, false);
+  g.top_p = opt_double("top_p", 0, 1, true);
+  g.min_p = opt_double("min_p", 0, 1, false);
+  g.repetition_penalty = opt_double("repetition_penalty", 0, 1e6, true);
   if (find(j, "top_k")) g.top_k = integer_at(j, path, "top_k", 0, kMaxId);
   if (j.contains("do_sample") && !j["do_sample"].is_null()) g.do_sample = get<bool>(j, path, "do_sample");
   auto bos = id_list(j, path, "bos_token_id");

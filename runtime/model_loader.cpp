@@ -182,9 +182,12 @@ LoadSummary read_weights(const std::string& dir, const ModelConfig& config, Deco
   const Checkpoint* checkpoint = source.checkpoint();  // null for GGUF
   const std::map<std::string, WeightFormat> stored =
       checkpoint ? quantized_tensor_formats(*checkpoint) : std::map<std::string, WeightFormat>{};
-  if (!stored.empty() && (options.precision != "auto" || !options.tensor_precision.empty()))
-    fail(dir, ": already quantized (", checkpoint->files().front()->metadata().at(kPrecisionKey),
+  if (!stored.empty() && (options.precision != "auto" || !options.tensor_precision.empty())) {
+    const auto& meta = checkpoint->files().front()->metadata();
+    const auto precision = meta.find(kPrecisionKey);
+    fail(dir, ": already quantized (", precision == meta.end() ? std::string("precision not recorded") : precision->second,
          "); --precision applies to original checkpoints only");
+  }
   const WeightFormat baseline = baseline_format(config);
   const PrecisionPolicy policy = PrecisionPolicy::parse(options.precision, options.tensor_precision);
   LoadSummary summary;

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <filesystem>
 #include <thread>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <new>
 #include <sstream>
 
 #include "loaders/model_resolver.h"
@@ -45,6 +47,20 @@ std::string read_input_file(const std::string& path, const std::string& flag) {
   if (!in) fail(flag, " ", path, ": cannot open");
   s << in.rdbuf();
   return s.str();
+}
+
+std::string printable(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) {
+      char esc[8];
+      std::snprintf(esc, sizeof esc, "\\x%02x", c);
+      out += esc;
+    } else {
+      out += char(c);
+    }
+  }
+  return out;
 }
 
 CLI::Validator at_least(int64_t min) {
@@ -100,13 +116,16 @@ int run_cli(const std::string& program, CLI::App& app, int argc, char** argv,
   try {
     return body();
   } catch (const CLI::ParseError& e) {
-    std::cerr << program << ": error: " << e.what() << "\nRun '" << program << " --help' for usage.\n";
+    std::cerr << program << ": error: " << printable(e.what()) << "\nRun '" << program << " --help' for usage.\n";
     return 2;
   } catch (const UsageError& e) {
-    std::cerr << program << ": error: " << e.what() << "\nRun '" << program << " --help' for usage.\n";
+    std::cerr << program << ": error: " << printable(e.what()) << "\nRun '" << program << " --help' for usage.\n";
     return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << program << ": error: out of memory (a model, batch or --ctx larger than this machine holds?)\n";
+    return 1;
   } catch (const std::exception& e) {
-    std::cerr << program << ": error: " << e.what() << "\n";
+    std::cerr << program << ": error: " << printable(e.what()) << "\n";
     return 1;
   }
 }

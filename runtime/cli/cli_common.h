@@ -24,6 +24,10 @@ void as_usage_error(const std::function<void()>& check);
 // "1,2,3" -> {1,2,3}; throws UsageError naming the flag on anything else.
 std::vector<int32_t> parse_id_list(const std::string& text, const std::string& flag);
 
+// text with control characters (ESC, newlines, ...) written as \xNN: names and values from
+// files reach the terminal only this way, never as escape sequences.
+std::string printable(const std::string& text);
+
 // A whole-number flag of at least `min`; the error says the allowed range plainly
 // ("--batch: must be a whole number >= 1, got '0'").
 CLI::Validator at_least(int64_t min);

@@ -103,6 +103,41 @@ TEST(LlmrunCli, KvCacheBeyondMemoryIsAnError) {
                         "KV cache for a context of 2147483647 tokens needs 3072.0 GiB");
 }
 
+// A copy of qwen3-tiny with one file's bytes replaced (same length, so offsets stay valid).
+std::string patched_copy(const std::string& name, const std::string& file, const std::string& from,
+                         const std::string& to) {
+  namespace fs = std::filesystem;
+  const std::string dir = ::testing::TempDir() + name;
+  fs::remove_all(dir);
+  fs::copy(testing::test_data("models/qwen3-tiny"), dir);
+  std::string bytes = testing::read_file(dir + "/" + file);
+  const size_t at = bytes.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) bytes.replace(at, from.size(), to);
+  std::ofstream(dir + "/" + file, std::ios::binary) << bytes;
+  return dir;
+}
+
+// Values from generation_config.json are reported as that file's, not as flags.
+TEST(LlmrunCli, GenerationConfigValuesAreReportedAsTheFiles) {
+  const std::string dir =
+      patched_copy("llmrun_cli_gen_config", "generation_config.json", "{", "{\"temperature\": -1, ");
+  auto r = run_command(llmrun_cmd("--model " + dir + " --prompt-ids 1 -n 2"));
+  expect_one_line_error(r, 1, "generation_config.json: \"temperature\" must be in [0, 1e+06], got -1");
+  EXPECT_EQ(r.output.find("--temp"), std::string::npos) << r.output;
+}
+
+// Names from files reach the terminal with control characters escaped: an ESC in a tensor
+// name is printed as \x1b, never as an escape sequence.
+TEST(LlmrunCli, ControlCharactersInNamesAreEscaped) {
+  const std::string dir =
+      patched_copy("llmrun_cli_esc_name", "model.safetensors", "\"model.norm.weight\":{\"dtype\":\"BF16\"",
+                   "\"model\\u001bweight\":{\"dtype\":\"XF16\"");  // an unknown dtype: the name is reported
+  auto r = run_command(llmrun_cmd("--model " + dir + " --prompt-ids 1 -n 2"));
+  expect_one_line_error(r, 1, "model\\x1bweight");
+  EXPECT_EQ(r.output.find('\x1b'), std::string::npos) << r.output;
+}
+
 // -n 0 generates nothing; --threads beyond the cores is capped with a note, not obeyed.
 TEST(LlmrunCli, ZeroTokensAndTooManyThreads) {
   const std::string model = testing::test_data("models/qwen3-tiny");

@@ -76,6 +76,27 @@ TEST_F(QuantizedCheckpoint, RequantizingIsRefused) {
   }
 }
 
+// A quantized file that does not record its precision is still refused by name (was a
+// raw `map::at` exception).
+TEST_F(QuantizedCheckpoint, RequantizingWithoutARecordedPrecisionIsRefused) {
+  const testing::Golden g = testing::load_golden("qwen3-tiny");
+  quantize_checkpoint(g.dir, out_.string(), testing::quiet_load("int8"));
+  const std::string file = (out_ / "model.safetensors").string();
+  std::string bytes = testing::read_file(file);
+  const std::string key = std::string("\"") + kPrecisionKey + "\"";
+  const size_t at = bytes.find(key);
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + key.size() - 2] = 'X';  // same length: the header stays valid, the key is gone
+  std::ofstream(file, std::ios::binary) << bytes;
+  auto backend = make_backend({"cpu", 1});
+  try {
+    load_model(out_.string(), *backend, testing::quiet_load("fp8"));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("already quantized (precision not recorded)"), std::string::npos) << e.what();
+  }
+}
+
 // A pre-quantized file whose fp8 codes include NaN (0x7f) is refused at load, naming the
 // tensor, row and column (the AVX2 decode would have turned it into 480, the reference into NaN).
 TEST_F(QuantizedCheckpoint, NanCodeInAFileIsAnError) {
