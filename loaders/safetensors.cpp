@@ -6,13 +6,16 @@
 #include "loaders/safetensors.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -269,6 +272,27 @@ int create_temp_beside(const std::string& path, std::string* temp_path) {
   fail(path, ": cannot create a unique temporary file beside it");
 }
 
+// Removes `<path>.partial-<pid>-<hex>` files left by writers that were killed: ours only
+// (that exact pattern), and only when no process <pid> is running.
+void remove_stale_partials(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const std::string prefix = target.filename().string() + ".partial-";
+  std::error_code ec;
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string rest = name.substr(prefix.size());  // "<pid>-<hex>"
+    const size_t dash = rest.find('-');
+    if (dash == 0 || dash == std::string::npos || rest.find_first_not_of("0123456789") != dash ||
+        dash + 1 == rest.size() || rest.find_first_not_of("0123456789abcdef", dash + 1) != std::string::npos)
+      continue;
+    const long pid = std::strtol(rest.substr(0, dash).c_str(), nullptr, 10);
+    if (pid <= 0 || (::kill(pid_t(pid), 0) != 0 && errno == ESRCH)) fs::remove(e.path(), ec);
+  }
+}
+
 }  // namespace
 
 const char* dtype_name(DType dtype) { return dtype_record(dtype).name; }
@@ -469,6 +493,7 @@ std::vector<float> to_f32(const TensorView& view) {
 
 void write_safetensors(const std::string& path, const std::vector<TensorToWrite>& tensors,
                        const std::map<std::string, std::string>& metadata) {
+  remove_stale_partials(path);
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!metadata.empty()) header[kMetadataKey] = metadata;
   uint64_t offset = 0;

@@ -7,6 +7,9 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
 
 #include "tests/loaders/safetensors_test_files.h"
 #include "tests/test_support.h"
@@ -133,6 +136,27 @@ TEST(SafetensorsWrite, OverwritesAnExistingFile) {
   write_bytes(path, "old contents");
   write_safetensors(path, {{"x", DType::u8, {1}, {9}}});
   EXPECT_EQ(SafetensorsFile::open(path)->find("x")->data[0], 9);
+}
+
+// A killed writer's temporary file is removed by the next write into that folder; a live
+// writer's, and files that only look similar, are left alone.
+TEST(SafetensorsWrite, RemovesStalePartialFilesOfDeadWriters) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(::testing::TempDir()) / ("llmrun_partials_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string path = (dir / "model.safetensors").string();
+  // pid 2^22 + 1 is above Linux's pid_max limit (2^22): never a running process.
+  const std::string dead = path + ".partial-4194305-1a2b", live = path + ".partial-" + std::to_string(::getpid()) + "-ff",
+                    other = path + ".partial-notours", unrelated = (dir / "notes.partial-1-2").string();
+  for (const std::string& f : {dead, live, other, unrelated}) std::ofstream(f) << "x";
+  write_safetensors(path, {TensorToWrite{"t", DType::f32, {1}, std::vector<uint8_t>(4)}});
+  EXPECT_FALSE(fs::exists(dead));
+  EXPECT_TRUE(fs::exists(live));
+  EXPECT_TRUE(fs::exists(other));
+  EXPECT_TRUE(fs::exists(unrelated));
+  EXPECT_TRUE(fs::exists(path));
+  fs::remove_all(dir);
 }
 
 TEST(SafetensorsWrite, RejectsBadInputNamingPathAndTensor) {
