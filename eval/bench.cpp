@@ -65,7 +65,23 @@ BenchResult bench_model(DecoderModel& model, const BenchSettings& s) {
     decode.push_back(double(s.gen_len) / d);
     ttft.push_back(p * 1e3);
   }
+  // End to end: generate() with sampling and the caller's per-token work, the same prompt.
+  std::vector<double> generated;
+  for (int r = 0; r < s.warmup + s.reps; ++r) {
+    cache.clear();
+    Sampler sampler(s.sampling);
+    GenerationRequest request;
+    request.prompt = prompt;
+    request.max_new_tokens = s.gen_len;
+    GenerationStats stats;
+    generate(model, cache, sampler, request, [&](int32_t token) {
+      if (s.on_token) s.on_token(token);
+      return true;
+    }, &stats);
+    if (r >= s.warmup) generated.push_back(stats.decode_tokens_per_second());
+  }
   BenchResult b;
+  b.generate_tps = median(generated);
   b.prefill_tps = median(prefill);
   b.prefill_min = *std::min_element(prefill.begin(), prefill.end());
   b.prefill_max = *std::max_element(prefill.begin(), prefill.end());

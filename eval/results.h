@@ -22,6 +22,7 @@ struct PrecisionRow {
   std::optional<double> eval_tokens_per_second;   // tokens scored per second
   std::optional<double> prefill_tokens_per_second, decode_tokens_per_second;  // medians
   std::optional<double> decode_min, decode_max;   // tok/s over repetitions
+  std::optional<double> generate_tokens_per_second;  // end to end: forward + sampling + detokenization
   std::optional<double> time_to_first_token_ms;
   std::optional<double> peak_rss_bytes;
   double wall_seconds = 0;

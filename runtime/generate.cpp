@@ -55,7 +55,9 @@ std::vector<int32_t> generate(DecoderModel& model, KvCache& cache, Sampler& samp
     const bool stop = std::find(request.stop_ids.begin(), request.stop_ids.end(), id) != request.stop_ids.end();
     if ((on_token && !on_token(id)) || stop || int64_t(out.size()) == request.max_new_tokens) break;
     if (cache.remaining() < 1) break;  // the caller sees fewer tokens than asked and can say why
+    const auto f0 = clock::now();
     step({id});
+    s.decode_forward_seconds += std::chrono::duration<double>(clock::now() - f0).count();
   }
   s.generated_tokens = int64_t(out.size());
   s.decode_seconds = std::chrono::duration<double>(clock::now() - t1).count();

@@ -13,11 +13,15 @@ struct GenerationStats {
   int64_t prompt_tokens = 0;
   int64_t generated_tokens = 0;
   double prefill_seconds = 0;  // also the time to first token
-  double decode_seconds = 0;   // the tokens after the first
+  double decode_seconds = 0;   // the tokens after the first, everything included (what a user sees)
+  double decode_forward_seconds = 0;  // of which the forward passes alone
 
   double prefill_tokens_per_second() const { return prefill_seconds > 0 ? prompt_tokens / prefill_seconds : 0; }
   double decode_tokens_per_second() const {
     return decode_seconds > 0 ? (generated_tokens - 1) / decode_seconds : 0;
+  }
+  double decode_forward_tokens_per_second() const {
+    return decode_forward_seconds > 0 ? (generated_tokens - 1) / decode_forward_seconds : 0;
   }
 };
 

@@ -1,7 +1,9 @@
 // llmeval bench and llmeval hw.
 #include <iostream>
+#include <memory>
 
 #include "eval/bench.h"
+#include "loaders/tokenizer/tokenizer.h"
 #include "eval/cli/commands.h"
 #include "runtime/backend.h"
 #include "runtime/hardware.h"
@@ -14,10 +16,26 @@ int run_bench(const CommonOptions& common, const BenchOptions& o) {
   EvalReport report = ctx.new_report("bench");
   report.info["settings"] = "prompt " + std::to_string(o.prompt_len) + ", generate " + std::to_string(o.gen_len) +
                             ", median of " + std::to_string(o.reps) + " after 1 warm-up";
+  // Generated tokens are detokenized as llmrun streams them, when the model has a tokenizer.
+  std::unique_ptr<Tokenizer> tokenizer;
+  try {
+    tokenizer = load_tokenizer(ctx.model_dir());
+  } catch (const Error&) {
+    // A weights-only checkpoint: the end-to-end pass samples without detokenizing.
+  }
+  report.info["generate"] = std::string("sampled (temperature 0.6, top-k 20, top-p 0.95)") +
+                            (tokenizer ? ", detokenized" : ", no tokenizer: not detokenized");
   for (const std::string& p : precisions) {
     reset_peak_rss();
     LoadedModel m = ctx.load(p);
-    const BenchResult b = bench_model(*m.model, {o.prompt_len, o.gen_len, o.reps, 1});
+    BenchSettings settings;
+    settings.prompt_len = o.prompt_len, settings.gen_len = o.gen_len, settings.reps = o.reps;
+    std::unique_ptr<StreamingDecoder> text;
+    if (tokenizer) {
+      text = std::make_unique<StreamingDecoder>(*tokenizer, StreamingDecoder::Options{});
+      settings.on_token = [&](int32_t id) { text->push(id); };  // the text a user would see, then dropped
+    }
+    const BenchResult b = bench_model(*m.model, settings);
     PrecisionRow row;
     row.precision = p;
     fill_size(row, m.summary);
@@ -25,6 +43,7 @@ int run_bench(const CommonOptions& common, const BenchOptions& o) {
     row.decode_tokens_per_second = b.decode_tps;
     row.decode_min = b.decode_min;
     row.decode_max = b.decode_max;
+    row.generate_tokens_per_second = b.generate_tps;
     row.time_to_first_token_ms = b.ttft_ms;
     row.peak_rss_bytes = b.peak_rss_bytes;
     report.rows.push_back(row);

@@ -36,6 +36,7 @@ std::vector<Field> row_fields(const PrecisionRow& r) {
       {"decode_tokens_per_second", r.decode_tokens_per_second},
       {"decode_min", r.decode_min},
       {"decode_max", r.decode_max},
+      {"generate_tokens_per_second", r.generate_tokens_per_second},
       {"time_to_first_token_ms", r.time_to_first_token_ms},
       {"peak_rss_bytes", r.peak_rss_bytes},
       {"wall_seconds", r.wall_seconds},

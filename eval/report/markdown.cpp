@@ -74,6 +74,8 @@ std::vector<Column> all_columns(const EvalReport& report) {
          if (r.decode_min && r.decode_max) s += " (" + sig3(*r.decode_min) + "–" + sig3(*r.decode_max) + ")";
          return s;
        }},
+      {"generate tok/s", false,
+       [](const PrecisionRow& r) { return optional_text(r.generate_tokens_per_second, sig3); }},
       {"TTFT ms", false, [](const PrecisionRow& r) { return optional_text(r.time_to_first_token_ms, sig3); }},
       {"speedup", false, ratio},
       {"weight MB", false,

@@ -114,10 +114,11 @@ class ChatLoop {
       }
     } else if (name == "/stats") {
       const GenerationStats& s = last_.stats;
-      std::printf("(last reply: %lld prompt tokens at %.1f tok/s, %lld generated at %.1f tok/s, first token after %.1f ms; "
-                  "context %lld of %lld tokens)\n",
+      std::printf("(last reply: %lld prompt tokens at %.1f tok/s, %lld generated at %.1f tok/s (forward alone %.1f), "
+                  "first token after %.1f ms; context %lld of %lld tokens)\n",
                   static_cast<long long>(s.prompt_tokens), s.prefill_tokens_per_second(),
-                  static_cast<long long>(s.generated_tokens), s.decode_tokens_per_second(), s.prefill_seconds * 1e3,
+                  static_cast<long long>(s.generated_tokens), s.decode_tokens_per_second(),
+                  s.decode_forward_tokens_per_second(), s.prefill_seconds * 1e3,
                   static_cast<long long>(session_.used()), static_cast<long long>(session_.capacity()));
       std::fflush(stdout);
     } else {

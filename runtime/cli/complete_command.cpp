@@ -19,11 +19,11 @@ namespace {
 
 void print_stats(const LoadedRun& run, const GenerationStats& s, const char* reason) {
   std::fprintf(stderr,
-               "llmrun: load %.2f s | prompt %lld tok at %.1f tok/s | generated %lld tok at %.1f tok/s | "
-               "time to first token %.1f ms | stopped: %s\n",
+               "llmrun: load %.2f s | prompt %lld tok at %.1f tok/s | generated %lld tok at %.1f tok/s "
+               "(forward alone %.1f tok/s) | time to first token %.1f ms | stopped: %s\n",
                run.load_seconds, static_cast<long long>(s.prompt_tokens), s.prefill_tokens_per_second(),
-               static_cast<long long>(s.generated_tokens), s.decode_tokens_per_second(), s.prefill_seconds * 1e3,
-               reason);
+               static_cast<long long>(s.generated_tokens), s.decode_tokens_per_second(),
+               s.decode_forward_tokens_per_second(), s.prefill_seconds * 1e3, reason);
 }
 
 int run_ids(const RunOptions& o) {
