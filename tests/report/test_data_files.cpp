@@ -56,9 +56,10 @@ TEST(ResultsJson, ReadsBackWithTheSameValues) {
     expect_optional(row, r.decode_tokens_per_second, "decode_tokens_per_second");
     expect_optional(row, r.decode_min, "decode_min");
     expect_optional(row, r.decode_max, "decode_max");
+    expect_optional(row, r.generate_tokens_per_second, "generate_tokens_per_second");
     expect_optional(row, r.time_to_first_token_ms, "time_to_first_token_ms");
     expect_optional(row, r.peak_rss_bytes, "peak_rss_bytes");
-    EXPECT_EQ(row.size(), 18u);  // every PrecisionRow field, nothing else
+    EXPECT_EQ(row.size(), 19u);  // every PrecisionRow field, nothing else
   }
   ASSERT_EQ(j["sensitivity"].size(), 1u);
   EXPECT_EQ(j["sensitivity"][0]["format"], "fp6");
@@ -87,11 +88,11 @@ TEST(ResultsCsv, HeaderAndRfc4180Quoting) {
   const std::string expected =
       "precision,weight_bytes,bits_per_weight,accuracy,accuracy_stderr,perplexity,delta_perplexity,mean_kl,"
       "p99_kl,top1_agreement,eval_tokens_per_second,prefill_tokens_per_second,decode_tokens_per_second,"
-      "decode_min,decode_max,time_to_first_token_ms,peak_rss_bytes,wall_seconds\r\n"
-      // 13 absent optionals between accuracy and wall_seconds: 14 commas.
-      "\"a,\"\"b\"\"\",1000,8.5,0.5,,,,,,,,,,,,,,2.25\r\n"
-      "int8,0,0,,,,,1e-05,,,,,,,,,,0\r\n"
-      "\"x\ny\",0,0,,,,,,,,,,,,,,,0\r\n";
+      "decode_min,decode_max,generate_tokens_per_second,time_to_first_token_ms,peak_rss_bytes,wall_seconds\r\n"
+      // 14 absent optionals between accuracy and wall_seconds: 15 commas.
+      "\"a,\"\"b\"\"\",1000,8.5,0.5,,,,,,,,,,,,,,,2.25\r\n"
+      "int8,0,0,,,,,1e-05,,,,,,,,,,,0\r\n"
+      "\"x\ny\",0,0,,,,,,,,,,,,,,,,0\r\n";
   EXPECT_EQ(llmrun::testing::read_file(path), expected);
 }
 
