@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "kernels/cpu/linear.h"
 #include "kernels/quant/weight_format.h"
 
 namespace llmrun {
@@ -34,17 +35,16 @@ HardwareInfo detect_hardware() {
       break;
     }
 #endif
+  hw.cpu.kernel_isa = cpu::kernel_isa_name(cpu::best_kernel_isa());
   hw.cuda_devices = cuda::list_devices();
   if (hw.cuda_devices.empty()) hw.cuda_note = cuda::unavailable_reason();
   return hw;
 }
 
 std::string cpu_format_support(const CpuInfo& cpu, const std::string& format) {
-  const bool simd = cpu.avx2 && cpu.fma && cpu.f16c;
-  const std::string isa = cpu.avx512f && cpu.avx512bw ? "avx512" : "avx2";
-  if (!simd) return "scalar decode, fp32 math";
-  if (format == "fp32") return isa + " fp32";
-  return isa + " decode in registers, fp32 math";
+  if (cpu.kernel_isa == "scalar") return "scalar decode, fp32 math";
+  if (format == "fp32") return cpu.kernel_isa + " fp32";
+  return cpu.kernel_isa + " decode in registers, fp32 math";
 }
 
 // What llmrun's CUDA kernels do with each format (kernels/cuda/linear.cuh); no format uses
@@ -62,7 +62,8 @@ std::string describe_hardware(const HardwareInfo& hw) {
   s << "CPU: " << (hw.cpu.model.empty() ? "unknown" : hw.cpu.model) << ", " << hw.cpu.cores << " cores\n"
     << "  features: avx2=" << hw.cpu.avx2 << " fma=" << hw.cpu.fma << " f16c=" << hw.cpu.f16c
     << " avx512f=" << hw.cpu.avx512f << " avx512bw=" << hw.cpu.avx512bw << " avx512vnni=" << hw.cpu.avx512vnni
-    << " avx512bf16=" << hw.cpu.avx512bf16 << "\n";
+    << " avx512bf16=" << hw.cpu.avx512bf16 << "\n"
+    << "  CPU kernels: " << hw.cpu.kernel_isa << "\n";
   for (const CodecRecord* c : all_codecs())
     s << "  " << c->name << ": " << cpu_format_support(hw.cpu, c->name) << "\n";
   if (hw.cuda_devices.empty()) s << "CUDA: none (" << hw.cuda_note << ")\n";
@@ -78,7 +79,7 @@ std::string describe_hardware(const HardwareInfo& hw) {
 std::string hardware_line(const HardwareInfo& hw) {
   std::ostringstream s;
   s << (hw.cpu.model.empty() ? "CPU" : hw.cpu.model) << " (" << hw.cpu.cores << " cores"
-    << (hw.cpu.avx512f ? ", avx512" : hw.cpu.avx2 ? ", avx2" : "") << ")";
+    << ", " << hw.cpu.kernel_isa << " kernels)";
   for (const cuda::DeviceInfo& d : hw.cuda_devices) s << "; " << d.name << " sm_" << d.compute_major << d.compute_minor;
   return s.str();
 }
