@@ -80,6 +80,32 @@ std::string clip(const std::string& text, size_t limit = 120) {
 
 std::string errno_text() { return std::strerror(errno); }
 
+// Offset of the first byte that is not well-formed UTF-8 (no overlong forms, surrogates
+// or code points above U+10FFFF), or npos.
+size_t invalid_utf8_at(const std::string& s) {
+  const auto* b = reinterpret_cast<const unsigned char*>(s.data());
+  for (size_t i = 0, n = s.size(); i < n;) {
+    const unsigned c = b[i];
+    size_t len = 0;
+    unsigned lo = 0x80, hi = 0xbf;  // allowed range of the second byte
+    if (c < 0x80) len = 1;
+    else if (c >= 0xc2 && c <= 0xdf) len = 2;
+    else if (c == 0xe0) len = 3, lo = 0xa0;
+    else if (c >= 0xe1 && c <= 0xef) len = 3, hi = c == 0xed ? 0x9f : 0xbf;
+    else if (c == 0xf0) len = 4, lo = 0x90;
+    else if (c >= 0xf1 && c <= 0xf3) len = 4;
+    else if (c == 0xf4) len = 4, hi = 0x8f;
+    else return i;
+    if (len > n - i) return i;
+    for (size_t k = 1; k < len; ++k) {
+      const unsigned t = b[i + k];
+      if (t < (k == 1 ? lo : 0x80) || t > (k == 1 ? hi : 0xbf)) return i;
+    }
+    i += len;
+  }
+  return std::string::npos;
+}
+
 // Bounds-checked reads from the mapping; `what` names the field for the error.
 class Cursor {
  public:
@@ -104,6 +130,10 @@ class Cursor {
     const uint64_t len = read<uint64_t>(what + " length");
     need(len, what + " of " + std::to_string(len) + " bytes");
     std::string s(reinterpret_cast<const char*>(data_ + pos_), static_cast<size_t>(len));
+    // GGUF strings are UTF-8; other bytes would reach JSON (the tokenizer.json built from
+    // the metadata) and the terminal.
+    if (const size_t bad = invalid_utf8_at(s); bad != std::string::npos)
+      fail(path_, ": ", what, ": not valid UTF-8 (byte ", bad, " of the string at offset ", pos_, ")");
     pos_ += len;
     return s;
   }

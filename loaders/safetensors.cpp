@@ -93,7 +93,7 @@ const char* json_type(const json& j) { return j.type_name(); }
 // nlohmann's parse errors read "[json.exception.parse_error.101] parse error at line 1,
 // column 7: syntax error while parsing ... - invalid literal; last read: '...'": drop
 // the bracketed id and keep the rest short.
-std::string short_parse_error(const json::parse_error& e) {
+std::string short_parse_error(const json::exception& e) {
   std::string what = e.what();
   size_t close = what.find("] ");
   if (what.rfind("[json.exception", 0) == 0 && close != std::string::npos) what = what.substr(close + 2);
@@ -115,7 +115,7 @@ json parse_json_object_text(const char* begin, const char* end, const std::strin
   json doc;
   try {
     doc = json::parse(begin, end, on_event);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e400
     fail(where, ": invalid JSON (", short_parse_error(e), ")");
   }
   if (!doc.is_object()) fail(where, ": JSON is a ", json_type(doc), ", expected an object");

@@ -63,11 +63,20 @@ BpeModel::BpeModel(const Json& model, const std::vector<std::pair<std::string, i
   if (dropout != model.end() && dropout->is_number() && dropout->get<double>() != 0.0)
     fail(key_path(where, "dropout"), ": BPE dropout is not supported (it makes ids random)");
 
-  size_t limit = 0;
-  for (const auto& [token, id] : vocab) limit = std::max(limit, static_cast<size_t>(id) + 1);
+  // Ids are dense, each of 0..n-1 once (as HF writes them): checked before the token
+  // table is sized, so a small file cannot ask for a table of 2^31 entries.
+  const size_t limit = vocab.size();
+  const std::string vwhere = key_path(where, "vocab");
+  for (const auto& [token, id] : vocab) {
+    if (id < 0 || static_cast<uint64_t>(id) >= limit)
+      fail(vwhere, "[", quoted(token), "]: id ", id, " is outside 0..", int64_t(limit) - 1,
+           " (ids must be dense: the vocabulary has ", limit, " tokens)");
+  }
   tokens_.resize(limit);
   has_token_.assign(limit, false);
   for (const auto& [token, id] : vocab) {
+    if (has_token_[id])
+      fail(vwhere, "[", quoted(token), "]: id ", id, " is already the id of ", quoted(tokens_[id]));
     tokens_[id] = token;
     has_token_[id] = true;
   }

@@ -39,7 +39,12 @@ HfJsonTokenizer::HfJsonTokenizer(const TokenizerJson& file, const std::string& n
     AddedToken t;
     t.content = required_string(a, "content", aw);
     const int64_t id = required_int(a, "id", aw);
-    if (id < 0 || id > INT32_MAX) fail(aw, ".id: out of range");
+    // Added ids continue the model's (or reuse one of its ids): a bound that keeps every
+    // id table as small as the file.
+    const int64_t id_bound = int64_t(model_->id_limit() + added.size());
+    if (id < 0 || id >= id_bound)
+      fail(aw, ".id: ", id, " is outside 0..", id_bound - 1, " (", model_->id_limit(), " vocabulary tokens + ",
+           added.size(), " added tokens)");
     t.id = static_cast<int32_t>(id);
     t.single_word = optional_bool(a, "single_word", false, aw);
     t.lstrip = optional_bool(a, "lstrip", false, aw);
@@ -60,6 +65,7 @@ HfJsonTokenizer::HfJsonTokenizer(const TokenizerJson& file, const std::string& n
       raw.push_back(std::move(t));
     }
   }
+  post_processor_->check_ids(vocab_size_, w + "post_processor");
   raw_added_ = std::make_unique<AddedTokenMatcher>(std::move(raw), std::move(raw_patterns));
   normalized_added_ =
       std::make_unique<AddedTokenMatcher>(std::move(normalized), std::move(normalized_patterns));

@@ -11,6 +11,13 @@ namespace llmrun::tok {
 
 using Json = nlohmann::json;
 
+// A string from the file as a short JSON literal for messages: quoted, control characters
+// and invalid UTF-8 escaped, clipped to `limit` bytes.
+inline std::string quoted(const std::string& text, size_t limit = 80) {
+  std::string q = Json(text.substr(0, limit)).dump(-1, ' ', false, Json::error_handler_t::replace);
+  return text.size() > limit ? q + "..." : q;
+}
+
 inline std::string key_path(const std::string& where, const std::string& key) {
   return where + "." + key;
 }

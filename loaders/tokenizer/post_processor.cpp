@@ -3,6 +3,15 @@
 namespace llmrun::tok {
 namespace {
 
+// A token id that fits int32 (2^32+1 must not wrap to 1); PostProcessor::check_ids
+// compares it with the vocabulary once that is known.
+int64_t checked_id(const Json& id, const std::string& where) {
+  if (id.is_number_unsigned() ? id.get<uint64_t>() > uint64_t(INT32_MAX)
+                              : (id.get<int64_t>() < 0 || id.get<int64_t>() > INT32_MAX))
+    fail(where, ": id ", id.dump(), " is not a token id (0..", INT32_MAX, ")");
+  return id.get<int64_t>();
+}
+
 // Appends the template of one processor to `out` (kSequence where the text goes).
 void build(const Json& spec, const std::string& where, std::vector<int64_t>& tmpl,
            int64_t sequence_marker) {
@@ -13,7 +22,7 @@ void build(const Json& spec, const std::string& where, std::vector<int64_t>& tmp
     const Json& v = required(spec, key, where);
     if (!v.is_array() || v.size() != 2 || !v[1].is_number_integer())
       fail(key_path(where, key), ": expected [token, id]");
-    return v[1].get<int64_t>();
+    return checked_id(v[1], key_path(where, key));
   };
   if (type == "ByteLevel") return;  // offsets only
   if (type == "TemplateProcessing") {
@@ -32,7 +41,7 @@ void build(const Json& spec, const std::string& where, std::vector<int64_t>& tmp
         const Json& ids = required_array(specials[name], "ids", sw);
         for (const Json& id : ids) {
           if (!id.is_number_integer()) fail(sw, ".ids: expected integers");
-          inner.push_back(id.get<int64_t>());
+          inner.push_back(checked_id(id, sw + ".ids"));
         }
       } else {
         fail(pw, ": expected {\"Sequence\": ...} or {\"SpecialToken\": ...}");
@@ -78,6 +87,13 @@ void build(const Json& spec, const std::string& where, std::vector<int64_t>& tmp
 PostProcessor::PostProcessor(const Json& spec, const std::string& where) {
   template_.push_back(kSequence);
   build(spec, where, template_, kSequence);
+}
+
+void PostProcessor::check_ids(size_t vocab_size, const std::string& where) const {
+  for (int64_t v : template_) {
+    if (v != kSequence && static_cast<uint64_t>(v) >= vocab_size)
+      fail(where, ": id ", v, " is not in the vocabulary (size ", vocab_size, ")");
+  }
 }
 
 std::vector<int32_t> PostProcessor::apply(const std::vector<int32_t>& ids) const {

@@ -16,6 +16,8 @@ class PostProcessor {
 
   // The single-sequence result for `ids` with special tokens added.
   std::vector<int32_t> apply(const std::vector<int32_t>& ids) const;
+  // Fails naming `where` when an id it adds is not below vocab_size.
+  void check_ids(size_t vocab_size, const std::string& where) const;
 
  private:
   // The single-sequence template: ids to insert, with kSequence standing for the text.

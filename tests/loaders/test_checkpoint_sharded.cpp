@@ -90,6 +90,13 @@ TEST_F(ShardedCheckpoint, ShardHoldsATensorTheIndexDoesNotList) {
   expect_mentions(open_error(), {index_path, kShard2, "tensor norm.weight", "does not list"});
 }
 
+TEST_F(ShardedCheckpoint, IndexNumberBeyondDouble) {
+  write_bytes(index_path, R"({"metadata": {"total_size": 1e400}, "weight_map": {}})");
+  const std::string msg = open_error();
+  expect_mentions(msg, {index_path, "invalid JSON", "number overflow"});
+  EXPECT_EQ(msg.find("json.exception"), std::string::npos) << msg;
+}
+
 TEST_F(ShardedCheckpoint, IndexAssignsATensorToTheWrongShard) {
   write_index({{"embed.weight", kShard1}, {"layers.0.w", kShard2}, {"layers.1.w", kShard2}, {"norm.weight", kShard2}});
   expect_mentions(open_error(), {index_path, "tensor layers.0.w", kShard1, kShard2});

@@ -74,6 +74,20 @@ TEST_F(BrokenGguf, BadMetadata) {
   expect_mentions(open_error(GgufBytes().header(0, 1).str("k").u32(10).u64(~uint64_t(0))), {"key k", "UINT64"});
 }
 
+// GGUF strings are UTF-8; other bytes reached nlohmann's dump (the tokenizer.json built
+// from tokenizer.ggml.tokens) as a raw type_error.316, and could reach the terminal.
+TEST_F(BrokenGguf, StringsMustBeUtf8) {
+  expect_mentions(open_error(GgufBytes().header(0, 1).kv_strings("tokenizer.ggml.tokens", {"a", "b\x9b"})),
+                  {"bad.gguf", "key tokenizer.ggml.tokens[1]", "not valid UTF-8", "byte 1"});
+  expect_mentions(open_error(GgufBytes().header(0, 1).kv_str("general.name", "\xed\xa0\x80")),  // a surrogate
+                  {"key general.name", "not valid UTF-8", "byte 0"});
+  expect_mentions(open_error(GgufBytes().header(0, 1).kv_str("k\xc0\xaf", "x")), {"metadata key #0", "not valid UTF-8"});
+  expect_mentions(open_error(GgufBytes().header(1, 0).tensor("w\xff", {4}, 0, 0)), {"tensor #0 name", "not valid UTF-8"});
+  // Every well-formed sequence passes: 1 to 4 bytes, the largest code point.
+  testing::write_bytes(path, GgufBytes().header(0, 1).kv_str("k", "a\xc3\xa9\xe4\xbd\xa0\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf").bytes());
+  EXPECT_EQ(GgufFile::open(path)->get_string("k").size(), 14u);
+}
+
 TEST_F(BrokenGguf, BadAlignment) {
   expect_mentions(open_error(GgufBytes().header(0, 1).kv_u32("general.alignment", 0)), {"general.alignment", "power of two"});
   expect_mentions(open_error(GgufBytes().header(0, 1).kv_u32("general.alignment", 48)), {"general.alignment", "48"});

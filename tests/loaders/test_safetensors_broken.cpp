@@ -67,6 +67,14 @@ TEST_F(BrokenSafetensors, InvalidJson) {
   expect_mentions(header_error("{\"\xff\xfe\": 1}"), {path, "invalid JSON"});  // not UTF-8
 }
 
+// nlohmann throws out_of_range (not parse_error) for a number beyond double: its raw
+// "[json.exception.out_of_range.406]" text must not reach the user.
+TEST_F(BrokenSafetensors, NumberBeyondDouble) {
+  const std::string msg = header_error(R"({"w": {"dtype": "F32", "shape": [1e400], "data_offsets": [0, 4]}})");
+  expect_mentions(msg, {path, "invalid JSON", "number overflow", "1e400"});
+  EXPECT_EQ(msg.find("json.exception"), std::string::npos) << msg;
+}
+
 TEST_F(BrokenSafetensors, JsonNotAnObject) {
   expect_mentions(header_error("[1, 2]"), {path, "array", "expected an object"});
   expect_mentions(header_error("42"), {path, "number", "expected an object"});

@@ -271,6 +271,45 @@ TEST(TokenizerErrors, NamesTheKeyAtFault) {
   }
 }
 
+// Ids sized tables: a 61-byte file claiming id 2^31-1 asked for a 64 GiB token table,
+// and a post-processor id of 2^32+1 became 1. Each is refused, naming the key, before
+// anything is allocated from it.
+TEST(TokenizerErrors, IdsMustBeDenseAndInTheVocabulary) {
+  TempDir dir;
+  struct Case {
+    std::string json;
+    std::vector<std::string> parts;
+  };
+  const std::string post = R"("post_processor": {"type": "TemplateProcessing", "single": [
+      {"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+      "special_tokens": {"<s>": {"id": "<s>", "ids": [IDS], "tokens": ["<s>"]}}})";
+  auto with_post = [&](const std::string& ids) {
+    std::string p = post;
+    p.replace(p.find("IDS"), 3, ids);
+    return minimal_json(R"(["a b"])", "\"post_processor\": null", p);
+  };
+  const std::vector<Case> cases = {
+      {R"({"model":{"type":"BPE","vocab":{"a":2147483647},"merges":[]}})",
+       {"model.vocab[\"a\"]", "id 2147483647", "outside 0..0", "dense"}},
+      {minimal_json(R"(["a b"])", "\"ab\": 2", "\"ab\": 3"), {"model.vocab[\"ab\"]", "id 3", "outside 0..2"}},
+      {minimal_json(R"(["a b"])", "\"ab\": 2", "\"ab\": 1"), {"model.vocab[", "id 1 is already the id of"}},
+      {minimal_json(R"(["a b"])", "\"added_tokens\": []", R"("added_tokens": [{"id": 2147483647, "content": "<s>"}])"),
+       {"added_tokens[0].id", "2147483647", "outside 0..3"}},
+      {with_post("4294967297"), {"post_processor.special_tokens[\"<s>\"].ids", "4294967297", "not a token id"}},
+      {with_post("-1"), {"post_processor.special_tokens[\"<s>\"].ids", "-1", "not a token id"}},
+      {with_post("7"), {"post_processor", "id 7 is not in the vocabulary (size 3)"}},
+  };
+  for (const Case& c : cases) {
+    const std::string p = dir.write("tokenizer.json", c.json);
+    std::vector<std::string> parts = c.parts;
+    parts.push_back(p);
+    expect_one_line_naming(error_of([&] { llmrun::load_tokenizer(p); }), parts);
+  }
+  // In range, it loads and adds the id.
+  auto tok = llmrun::load_tokenizer(dir.write("tokenizer.json", with_post("2")));
+  EXPECT_EQ(tok->encode("a", true), (std::vector<int32_t>{2, 0}));
+}
+
 TEST(TokenizerErrors, BadConfigFilesInFolder) {
   TempDir dir;
   dir.write("tokenizer.json", minimal_json(R"(["a b"])"));
