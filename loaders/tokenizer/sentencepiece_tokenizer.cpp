@@ -76,6 +76,20 @@ void read_normalizer_flags(const std::string& model, bool& add_dummy_prefix,
   }
 }
 
+// SentencePiece's status text without the library's own source location ("Internal:
+// ./src/sentencepiece_processor.cc(232) [model_proto->ParseFromArray(...)] "): what is
+// left is the library's message, if it has one.
+std::string status_text(const sentencepiece::util::Status& status) {
+  std::string text = status.ToString();
+  const size_t src = text.find("./src/");
+  if (src != std::string::npos) {
+    const size_t close = text.find("] ", src);
+    text.erase(src, close == std::string::npos ? std::string::npos : close + 2 - src);
+  }
+  while (!text.empty() && (text.back() == ' ' || text.back() == ':')) text.pop_back();
+  return text.find(':') == std::string::npos ? std::string() : text;  // a bare code name says nothing
+}
+
 }  // namespace
 
 SentencePieceTokenizer::SentencePieceTokenizer(const std::string& path)
@@ -86,7 +100,9 @@ SentencePieceTokenizer::SentencePieceTokenizer(const std::string& path)
   buf << in.rdbuf();
   const std::string model = buf.str();
   const auto status = sp_->LoadFromSerializedProto(model);
-  if (!status.ok()) fail(path, ": not a SentencePiece model: ", status.ToString());
+  if (!status.ok())
+    fail(path, ": not a SentencePiece model (", status_text(status) + (status_text(status).empty() ? "" : "; "),
+         "truncated, or another file format?)");
   read_normalizer_flags(model, add_dummy_prefix_, remove_extra_whitespaces_);
 }
 
@@ -97,7 +113,7 @@ std::vector<int32_t> SentencePieceTokenizer::encode(std::string_view text,
   std::vector<int> pieces;
   const std::string clean = utf8::sanitize(text);
   const auto status = sp_->Encode(clean, &pieces);
-  if (!status.ok()) fail(path_, ": encode failed: ", status.ToString());
+  if (!status.ok()) fail(path_, ": encode failed", status_text(status).empty() ? "" : ": " + status_text(status));
   std::vector<int32_t> ids;
   ids.reserve(pieces.size() + 2);
   const SpecialTokenIds& sp = special_ids();

@@ -240,6 +240,18 @@ TEST(TokenizerErrors, MalformedTokenizerJson) {
   expect_one_line_naming(error_of([&] { llmrun::load_tokenizer(p); }), {p, "invalid JSON"});
 }
 
+// A truncated tokenizer.model: one line naming the file, without SentencePiece's own source
+// paths ("./src/sentencepiece_processor.cc(232) [...]").
+TEST(TokenizerErrors, TruncatedSentencePieceModel) {
+  LLMRUN_REQUIRE_FIXTURE(spm, "models/stories260k");
+  TempDir dir;
+  const std::string model = llmrun::testing::read_file(spm + "/tokenizer.model");
+  const std::string p = dir.write("tokenizer.model", model.substr(0, 100));
+  const std::string e = error_of([&] { llmrun::load_tokenizer(p); });
+  expect_one_line_naming(e, {p, "not a SentencePiece model (truncated, or another file format?)"});
+  EXPECT_EQ(e.find("src/"), std::string::npos) << e;
+}
+
 TEST(TokenizerErrors, NamesTheKeyAtFault) {
   TempDir dir;
   struct Case {
