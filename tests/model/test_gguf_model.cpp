@@ -31,10 +31,7 @@ namespace {
 // max|diff| <= 1e-4 * max|ref| over a logit row.
 constexpr float kRelativeBound = 1e-4f;
 
-std::string smollm2_path() {
-  const std::string cache = testing::env_or("LLMRUN_CACHE", testing::env_or("HOME", "/tmp") + "/.cache/llmrun");
-  return testing::env_or("LLMRUN_SMOLLM2_GGUF", cache + "/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf");
-}
+std::string smollm2_path() { return testing::smollm2_gguf(); }
 
 const nlohmann::json& golden() {
   static const nlohmann::json g = nlohmann::json::parse(testing::read_file(testing::test_data("gguf/smollm2_golden.json")));
