@@ -182,9 +182,11 @@ ojson gguf_generation_config(const GgufFile& f) {
 }
 
 std::vector<std::pair<std::string, std::string>> gguf_hf_files(const GgufFile& f) {
+  const bool sentencepiece = gguf_tokenizer_model(f) == "llama";
   return {{"config.json", gguf_hf_config(f).dump(2)},
           {"generation_config.json", gguf_generation_config(f).dump(2)},
-          {"tokenizer.json", gguf_tokenizer_json(f).dump()},
+          sentencepiece ? std::pair<std::string, std::string>{"tokenizer.model", gguf_sentencepiece_model(f)}
+                        : std::pair<std::string, std::string>{"tokenizer.json", gguf_tokenizer_json(f).dump()},
           {"tokenizer_config.json", gguf_tokenizer_config(f).dump(2)}};
 }
 

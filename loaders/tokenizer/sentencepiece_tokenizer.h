@@ -14,9 +14,16 @@ class SentencePieceProcessor;
 
 namespace llmrun::tok {
 
+// A serialized ModelProto held in memory (a GGUF file's vocabulary, loaders/gguf_tokenizer_json).
+struct SerializedModel {
+  std::string bytes;
+};
+
 class SentencePieceTokenizer final : public Tokenizer {
  public:
   explicit SentencePieceTokenizer(const std::string& path);
+  // `name` stands for the path in error messages.
+  SentencePieceTokenizer(const std::string& name, const SerializedModel& model);
   ~SentencePieceTokenizer() override;
 
   // Adds BOS/EOS when add_special_tokens and add_bos (default true) / add_eos (default
@@ -35,6 +42,8 @@ class SentencePieceTokenizer final : public Tokenizer {
                           bool continuation) const override;
 
  private:
+  void load(const std::string& model);
+
   std::string path_;
   std::unique_ptr<sentencepiece::SentencePieceProcessor> sp_;
   // normalizer_spec of the model: whether encoding adds a leading "▁" / collapses spaces.

@@ -45,11 +45,18 @@ SpecialTokenIds file_defaults(const Tokenizer& tok) {
   return ids;
 }
 
-// A GGUF file's tokenizer: its metadata as the tokenizer.json the model shipped.
+// A GGUF file's tokenizer: its metadata as the tokenizer.json (gpt2) or tokenizer.model
+// (llama: SentencePiece) the model shipped.
 std::unique_ptr<Tokenizer> load_gguf(const std::string& path) {
   const auto file = GgufFile::open(path);
-  auto tok = std::make_unique<tok::HfJsonTokenizer>(
-      tok::read_tokenizer_json(gguf_tokenizer_json(*file).dump(), path + " (tokenizer.ggml.*)"), path);
+  std::unique_ptr<Tokenizer> tok;
+  if (gguf_tokenizer_model(*file) == "llama") {
+    tok = std::make_unique<tok::SentencePieceTokenizer>(path + " (tokenizer.ggml.*)",
+                                                        tok::SerializedModel{gguf_sentencepiece_model(*file)});
+  } else {
+    tok = std::make_unique<tok::HfJsonTokenizer>(
+        tok::read_tokenizer_json(gguf_tokenizer_json(*file).dump(), path + " (tokenizer.ggml.*)"), path);
+  }
   SpecialTokenIds ids;
   if (file->find("tokenizer.ggml.bos_token_id")) ids.bos = int32_t(file->get_int("tokenizer.ggml.bos_token_id"));
   if (file->find("tokenizer.ggml.eos_token_id")) ids.eos.push_back(int32_t(file->get_int("tokenizer.ggml.eos_token_id")));

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "runtime/chat/conversation.h"
+#include "runtime/cli/cli_common.h"
 #include "runtime/cli/commands.h"
 #include "runtime/cli/line_reader.h"
 #include "runtime/cli/model_setup.h"
@@ -133,6 +134,7 @@ class ChatLoop {
     const bool plain = run_.chat_format.id == chat::ChatFormatId::none;
     const std::string prompt = next.render(run_.chat_format, true, thinking_);
     const std::vector<int32_t> ids = run_.tokenizer->encode(prompt, /*add_special_tokens=*/plain);
+    if (options_.show_prompt_ids) print_prompt_ids(ids);
     if (int64_t(ids.size()) + 1 >= session_.capacity()) {
       std::cout << "(the context of " << session_.capacity() << " tokens is full: /reset to start over, or raise --ctx)\n"
                 << std::flush;

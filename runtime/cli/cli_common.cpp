@@ -16,6 +16,13 @@
 
 namespace llmrun::cli {
 
+void print_prompt_ids(const std::vector<int32_t>& ids) {
+  std::ostringstream line;
+  line << "llmrun: prompt ids: ";
+  for (size_t i = 0; i < ids.size(); ++i) line << (i ? "," : "") << ids[i];
+  std::cerr << line.str() << "\n" << std::flush;
+}
+
 std::vector<int32_t> parse_id_list(const std::string& text, const std::string& flag) {
   std::vector<int32_t> ids;
   size_t start = 0;

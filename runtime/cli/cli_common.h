@@ -23,6 +23,8 @@ void as_usage_error(const std::function<void()>& check);
 
 // "1,2,3" -> {1,2,3}; throws UsageError naming the flag on anything else.
 std::vector<int32_t> parse_id_list(const std::string& text, const std::string& flag);
+// --show-prompt-ids: "llmrun: prompt ids: 1,2,3" on stderr.
+void print_prompt_ids(const std::vector<int32_t>& ids);
 
 // text with control characters (ESC, newlines, ...) written as \xNN: names and values from
 // files reach the terminal only this way, never as escape sequences.

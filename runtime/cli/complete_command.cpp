@@ -68,6 +68,7 @@ int run_complete(const RunOptions& o) {
     ids = run.tokenizer->encode(text, true);
   }
   if (ids.empty()) throw UsageError("-p: the prompt is empty (and the tokenizer adds no BOS)");
+  if (o.show_prompt_ids) print_prompt_ids(ids);
   if (o.verbose)
     std::cerr << "llmrun: prompt: " << ids.size() << " tokens" << (chat_mode ? " (chat template applied)" : "") << "\n";
   if (int64_t(ids.size()) >= run.context)

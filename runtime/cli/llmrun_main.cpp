@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
   app.add_flag("--no-chat", o.no_chat, "Plain completion even for chat models");
   app.add_flag("--stats", o.stats, "Print load time and speeds on stderr");
   app.add_flag("--verbose,-v", o.verbose, "More detail on stderr");
+  app.add_flag("--show-prompt-ids", o.show_prompt_ids,
+               "Print each prompt's token ids on stderr (chat: the whole rendered conversation, every turn)");
 
   QuantizeOptions q;
   CLI::App* quantize = app.add_subcommand("quantize", "Write a pre-quantized checkpoint that loads without re-quantizing");

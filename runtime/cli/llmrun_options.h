@@ -27,6 +27,7 @@ struct RunOptions {
   bool no_chat = false;
   bool stats = false;
   bool verbose = false;
+  bool show_prompt_ids = false;  // each prompt's ids on stderr (what the model is fed)
 };
 
 }  // namespace llmrun::cli

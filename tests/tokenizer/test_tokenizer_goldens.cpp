@@ -32,6 +32,9 @@ struct Param {
   const char* name;  // goldens_<name>.json
   // The pipeline keeps the text (no lowercasing or stripping): most cases round-trip.
   bool lossless = true;
+  // Set: run this tokenizer (under tests/data) against the goldens instead of theirs; a
+  // GGUF built from the golden's own vocabulary must tokenize as the original does.
+  const char* other_tokenizer = nullptr;
 };
 
 class TokenizerGoldens : public ::testing::TestWithParam<Param> {
@@ -41,7 +44,9 @@ class TokenizerGoldens : public ::testing::TestWithParam<Param> {
     goldens_ = llmrun::testing::load_goldens(GetParam().name, llmrun::testing::read_file(wiki));
     const std::string& src = goldens_.tokenizer;
     std::string path;
-    if (src.rfind("data:", 0) == 0) {
+    if (GetParam().other_tokenizer) {
+      path = llmrun::testing::test_data(GetParam().other_tokenizer);
+    } else if (src.rfind("data:", 0) == 0) {
       path = llmrun::testing::tokenizer_data(src.substr(5));
     } else {
       LLMRUN_REQUIRE_FIXTURE(fixture, src);
@@ -140,7 +145,13 @@ INSTANTIATE_TEST_SUITE_P(All, TokenizerGoldens,
                          ::testing::Values(Param{"qwen3"}, Param{"llama3"}, Param{"llama2_sp"},
                                            Param{"stories260k_sp"}, Param{"stories260k_metaspace"},
                                            Param{"stories260k_legacy"}, Param{"synthetic_roberta", false},
-                                           Param{"synthetic_split", false}),
-                         [](const auto& p) { return std::string(p.param.name); });
+                                           Param{"synthetic_split", false},
+                                           // tokenizer.ggml.model "llama": the stories260k
+                                           // vocabulary as llama.cpp's converter writes it
+                                           // (scripts/make_gguf_tokenizer_goldens.py)
+                                           Param{"stories260k_sp", true, "gguf/stories260k_spm_vocab.gguf"}),
+                         [](const auto& p) {
+                           return std::string(p.param.name) + (p.param.other_tokenizer ? "_from_gguf" : "");
+                         });
 
 }  // namespace
