@@ -20,6 +20,7 @@
 #include <iterator>
 #include <limits>
 
+#include "loaders/shape.h"
 #include "runtime/error.h"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "llmrun assumes a little-endian host");
@@ -249,17 +250,9 @@ bool GgufValue::is_integer() const { return is_integer_type(type) && type != Ggu
 
 size_t GgufValue::array_size() const { return strings.size() + integers.size() + reals.size(); }
 
-int64_t GgufTensor::numel() const {
-  int64_t n = 1;
-  for (int64_t d : ne) n *= d;
-  return n;
-}
+int64_t GgufTensor::numel() const { return element_count(ne); }
 
-std::string GgufTensor::shape_str() const {
-  std::string s = "[";
-  for (size_t i = 0; i < ne.size(); ++i) s += (i ? "," : "") + std::to_string(ne[i]);
-  return s + "]";
-}
+std::string GgufTensor::shape_str() const { return shape_text(ne); }
 
 GgufFile::~GgufFile() {
   if (map_) ::munmap(map_, map_size_);

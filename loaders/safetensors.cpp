@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kernels/quant/half.h"
+#include "loaders/shape.h"
 #include "runtime/error.h"
 
 // Tensor bytes are little-endian in the file and are reinterpreted in place.
@@ -298,17 +299,9 @@ void remove_stale_partials(const std::string& path) {
 const char* dtype_name(DType dtype) { return dtype_record(dtype).name; }
 size_t dtype_size(DType dtype) { return dtype_record(dtype).size; }
 
-int64_t TensorView::numel() const {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return n;
-}
+int64_t TensorView::numel() const { return element_count(shape); }
 
-std::string TensorView::shape_str() const {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
-  return s + "]";
-}
+std::string TensorView::shape_str() const { return shape_text(shape); }
 
 std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
   FdGuard fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
