@@ -109,12 +109,9 @@ class CpuBackend final : public Backend {
     for (int64_t r = 0; r < x.rows(); ++r) {
       const float* row = cpu(x).row(r);
       int64_t best = 0;  // the first maximum, as torch.argmax
-      bool broken = std::isnan(row[0]) || row[0] == INFINITY;  // -inf stays a valid (masked) logit
-      for (int64_t i = 1; i < x.cols(); ++i) {
-        broken = broken || std::isnan(row[i]) || row[i] == INFINITY;
+      for (int64_t i = 1; i < x.cols(); ++i)
         if (row[i] > row[best]) best = i;
-      }
-      cpu(out).ints[size_t(r)] = broken ? -1 : int32_t(best);
+      cpu(out).ints[size_t(r)] = row_is_broken(row, x.cols()) ? -1 : int32_t(best);
     }
   }
   // Partial selection per row (kernels/cpu/sample.h), no sort of the vocabulary.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -175,14 +176,25 @@ int32_t sample_all(const float* l, int64_t vocab, const SamplingParams& p, doubl
 
 }  // namespace
 
+bool row_is_broken(const float* l, int64_t n) {
+  // On the bits, branch-free, so the pass vectorizes: it runs on every token (about 40 us at
+  // vocab 151,936 here, where a branchy or float-compare loop cost 90-140 us).
+  uint32_t broken = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, l + i, sizeof bits);
+    broken |= uint32_t((bits & 0x7fffffffu) > 0x7f800000u) | uint32_t(bits == 0x7f800000u);  // NaN | +inf
+  }
+  return broken != 0;
+}
+
 int32_t sample(const float* logits, int64_t vocab, const SamplingParams& params, double u) {
   LLMRUN_CHECK(vocab > 0 && vocab <= INT32_MAX, "sample: vocab ", vocab);
   LLMRUN_CHECK(params.temperature > 0.0f && params.top_k >= 0 && params.top_p > 0.0f && params.top_p <= 1.0f &&
                    params.min_p >= 0.0f && params.min_p <= 1.0f,
                "sample: temperature ", params.temperature, " top_k ", params.top_k, " top_p ", params.top_p,
                " min_p ", params.min_p);
-  for (int64_t i = 0; i < vocab; ++i)  // broken logits are reported by the caller, never sampled
-    if (std::isnan(logits[i]) || logits[i] == INFINITY) return -1;  // (-inf is a valid, masked logit)
+  if (row_is_broken(logits, vocab)) return -1;  // reported by the caller, never sampled
   Scratch& s = t_scratch;
   if (params.top_k > 0 && params.top_k < vocab) {
     top_k(logits, vocab, size_t(params.top_k), s.ids);

@@ -21,10 +21,15 @@
 
 namespace llmrun::cpu {
 
-// A token drawn from logits[vocab] (fp32, NaN-free) under `params` at u in [0, 1): the
-// first id, in increasing id order, at which the cumulative filtered probability exceeds
-// u, or the last id of non-zero probability when rounding leaves u above the total.
+// A token drawn from logits[vocab] (fp32) under `params` at u in [0, 1): the first id, in
+// increasing id order, at which the cumulative filtered probability exceeds u, or the last
+// id of non-zero probability when rounding leaves u above the total; -1 for a broken row
+// (row_is_broken).
 // params.temperature > 0. Thread-safe (scratch is per thread).
 int32_t sample(const float* logits, int64_t vocab, const SamplingParams& params, double u);
+
+// Whether l[0..n) holds a NaN or +inf: a broken row of logits, for which argmax and sample
+// give -1 (-inf is a valid, masked logit).
+bool row_is_broken(const float* l, int64_t n);
 
 }  // namespace llmrun::cpu
