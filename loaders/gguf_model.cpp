@@ -141,9 +141,8 @@ ojson gguf_hf_config(const GgufFile& f) {
   c["rms_norm_eps"] = f.get_real(p + "attention.layer_norm_rms_epsilon");
   c["rope_theta"] = f.find(p + "rope.freq_base") ? f.get_real(p + "rope.freq_base") : 10000.0;
 
-  // RoPE scaling. llama.cpp writes llama3-style scaling as a rope_freqs.weight tensor of
-  // per-frequency divisors rather than parameters; we implement neither that nor
-  // scaled ropes from GGUF keys yet.
+  // RoPE scaling: from keys, or (llama3-style, as llama.cpp's converter writes it) a
+  // rope_freqs.weight tensor of per-frequency divisors.
   const std::string scaling_key = p + "rope.scaling.type";
   if (f.find(scaling_key)) {
     const std::string& type = f.get_string(scaling_key);
@@ -158,8 +157,22 @@ ojson gguf_hf_config(const GgufFile& f) {
       fail(f.path(), ": key ", scaling_key, " is \"", type, "\", which llmrun does not support (supported: none, linear, yarn)");
     }
   }
-  if (f.find_tensor("rope_freqs.weight"))
-    fail(f.path(), ": tensor rope_freqs.weight (llama3-style RoPE frequency factors) is not supported yet");
+  if (const GgufTensor* t = f.find_tensor("rope_freqs.weight")) {
+    if (c.contains("rope_scaling"))
+      fail(f.path(), ": tensor rope_freqs.weight and key ", scaling_key, " both scale RoPE; llmrun supports one of them");
+    if (t->ne.size() != 1 || t->ne[0] != head_dim / 2)
+      fail(f.path(), ": tensor rope_freqs.weight has shape ", t->shape_str(), ", expected [", head_dim / 2,
+           "] (one divisor per rotary frequency)");
+    const std::vector<float> factors = gguf_to_f32(*t);
+    for (size_t i = 0; i < factors.size(); ++i)
+      if (!(factors[i] >= 1e-6f && factors[i] <= 65536.0f))
+        fail(f.path(), ": tensor rope_freqs.weight: element ", i, " is ", factors[i],
+             ", expected a divisor in [1e-6, 65536]");
+    ojson rs;
+    rs["rope_type"] = "freq_factors";
+    rs["freq_factors"] = factors;
+    c["rope_scaling"] = rs;
+  }
 
   c["tie_word_embeddings"] = f.find_tensor("output.weight") == nullptr;
   if (arch == "llama") {

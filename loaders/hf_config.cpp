@@ -217,13 +217,23 @@ void read_rope(const json& j, const std::string& source, ModelConfig& c) {
                                                                {"linear", RopeType::linear},
                                                                {"dynamic", RopeType::dynamic},
                                                                {"yarn", RopeType::yarn},
-                                                               {"llama3", RopeType::llama3}};
+                                                               {"llama3", RopeType::llama3},
+                                                               {"freq_factors", RopeType::freq_factors}};
   auto known = std::find_if(types.begin(), types.end(), [&](const auto& t) { return t.first == type; });
   if (known == types.end())
     fail(source, ": \"", key(rope_type || !old_type ? "rope_type" : "type"), "\" = \"", type,
-         "\" is not supported (supported: default, linear, dynamic, yarn, llama3)");
+         "\" is not supported (supported: default, linear, dynamic, yarn, llama3, freq_factors)");
   s.type = known->second;
   if (s.type == RopeType::none) return;
+  if (s.type == RopeType::freq_factors) {
+    const json* f = find(p, "freq_factors");
+    if (!f || !f->is_array() || f->size() != size_t(c.head_dim / 2))
+      fail(source, ": \"", key("freq_factors"), "\" must be a list of head_dim / 2 (", c.head_dim / 2,
+           ") numbers for rope_type \"freq_factors\"");
+    s.freq_factors.clear();
+    for (const json& v : *f) s.freq_factors.push_back(number(v, source, key("freq_factors"), 1e-6, 65536));
+    return;
+  }
 
   auto num = [&](const char* k, double lo, double hi) -> std::optional<double> {
     const json* v = find(p, k);

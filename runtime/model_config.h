@@ -11,7 +11,10 @@ namespace llmrun {
 // RoPE variants as transformers computes them (modeling_rope_utils), read from
 // "rope_scaling" + "rope_theta" (transformers 4.x) or "rope_parameters" (5.x). Only the
 // fields of `type` are meaningful; the frequencies are computed in runtime/rope_frequencies.
-enum class RopeType { none, linear, dynamic, yarn, llama3 };  // none: rope_type "default"
+// freq_factors is llmrun's own: llama.cpp's GGUF files carry llama3-style scaling as a
+// rope_freqs.weight tensor of per-frequency divisors, not as parameters; config.json written
+// by `llmrun quantize` from such a file keeps them as rope_type "freq_factors".
+enum class RopeType { none, linear, dynamic, yarn, llama3, freq_factors };  // none: rope_type "default"
 const char* rope_type_name(RopeType type);
 
 struct RopeScaling {
@@ -25,6 +28,9 @@ struct RopeScaling {
   // yarn: multiplies cos and sin; when absent, derived from factor (and mscale,
   // mscale_all_dim when both are given and non-zero).
   std::optional<double> attention_factor, mscale, mscale_all_dim;
+  // freq_factors: head_dim / 2 divisors of the default inverse frequencies (llama.cpp's
+  // theta / freq_factor), each finite and positive.
+  std::vector<double> freq_factors;
 };
 
 struct ModelConfig {

@@ -250,14 +250,6 @@ std::string checkpoint_hash(const std::string& dir) {
   return checkpoint.files().size() == 1 ? digests : sha256_hex(digests);
 }
 
-// config.json of a checkpoint folder, or the one a GGUF file's metadata describes (parsed
-// by the same rules).
-ModelConfig config_of(const std::string& path) {
-  if (!is_gguf_file(path)) return load_model_config(path + "/config.json");
-  const auto file = GgufFile::open(path);
-  return parse_model_config(gguf_hf_config(*file).dump(), path);
-}
-
 GenerationDefaults generation_of(const std::string& path) {
   if (!is_gguf_file(path)) return load_generation_defaults(path + "/generation_config.json");
   const auto file = GgufFile::open(path);
@@ -269,9 +261,15 @@ GenerationDefaults generation_of(const std::string& path) {
 
 }  // namespace
 
+ModelConfig config_of_model(const std::string& path) {
+  if (!is_gguf_file(path)) return load_model_config(path + "/config.json");
+  const auto file = GgufFile::open(path);
+  return parse_model_config(gguf_hf_config(*file).dump(), path);
+}
+
 LoadedModel load_model(const std::string& dir, Backend& backend, const LoadOptions& options) {
   LoadedModel out;
-  out.config = config_of(dir);
+  out.config = config_of_model(dir);
   out.generation = generation_of(dir);
   DecoderWeights weights;
   out.summary = read_weights(dir, out.config, weights, options, {[&](const WeightSlot& slot, HostWeight&& w) {
@@ -292,7 +290,7 @@ LoadedModel load_model(const std::string& dir, Backend& backend, const LoadOptio
 
 LoadSummary quantize_checkpoint(const std::string& dir, const std::string& out_dir, const LoadOptions& options) {
   namespace fs = std::filesystem;
-  const ModelConfig config = config_of(dir);
+  const ModelConfig config = config_of_model(dir);
   if (fs::exists(out_dir) && fs::equivalent(dir, out_dir)) fail("--out ", out_dir, ": same folder as --model");
   std::vector<TensorToWrite> tensors;
   nlohmann::ordered_json formats = nlohmann::ordered_json::object();

@@ -53,6 +53,10 @@ HostWeight encode_weight(const std::string& name, const std::vector<float>& src,
 // The format a checkpoint's torch_dtype maps to ("bfloat16" -> bf16; unknown -> fp32).
 WeightFormat baseline_format(const ModelConfig& config);
 
+// config.json of a checkpoint folder, or the one a GGUF file's metadata describes (parsed
+// by the same rules).
+ModelConfig config_of_model(const std::string& path);
+
 LoadedModel load_model(const std::string& dir, Backend& backend, const LoadOptions& options = {});
 
 // Quantizes a checkpoint with options.precision and writes it to out_dir as an llmrun

@@ -14,6 +14,7 @@ const char* rope_type_name(RopeType type) {
     case RopeType::dynamic: return "dynamic";
     case RopeType::yarn: return "yarn";
     case RopeType::llama3: return "llama3";
+    case RopeType::freq_factors: return "freq_factors";
   }
   return "?";
 }
@@ -120,6 +121,12 @@ RopeTable rope_table(const ModelConfig& c) {
       break;
     case RopeType::llama3:
       t.inv_freq = llama3(c);
+      break;
+    case RopeType::freq_factors:
+      // ggml's rope: theta_base / freq_factor, in fp32.
+      LLMRUN_CHECK(s.freq_factors.size() == size_t(c.head_dim / 2), "rope_table: freq_factors");
+      t.inv_freq = default_inv_freq(c.rope_theta, c.head_dim);
+      for (size_t i = 0; i < t.inv_freq.size(); ++i) t.inv_freq[i] /= float(s.freq_factors[i]);
       break;
   }
   LLMRUN_CHECK(t.inv_freq.size() == size_t(c.head_dim / 2), "rope_table: ", rope_type_name(s.type));

@@ -55,6 +55,8 @@ std::string projection_of(const std::string& name) {
 
 bool is_ignored_tensor(const ModelConfig& c, const std::string& name) {
   if (c.tie_word_embeddings && name == "lm_head.weight") return true;
+  // A GGUF file's RoPE divisors: read into the config (loaders/gguf_model), not a weight.
+  if (c.rope_scaling.type == RopeType::freq_factors && name == "rope_freqs.weight") return true;
   const std::string suffix = "rotary_emb.inv_freq";
   return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
 }

@@ -7,6 +7,7 @@
 #include "runtime/model_loader.h"
 #include "tests/model/golden.h"
 #include "tests/quiet_load.h"
+#include "tests/test_name.h"
 
 namespace llmrun {
 namespace {
@@ -35,11 +36,22 @@ Loaded load(const std::string& dir) {
   return l;
 }
 
-class GoldenModel : public ::testing::TestWithParam<std::string> {};
+// A parameter names a golden (tests/data/models/<name>); "<name>.gguf" runs the same
+// weights from tests/data/gguf/<name>.gguf, laid out as llama.cpp's converter does
+// (scripts/make_gguf_arch_goldens.py: llama's permuted q/k rows, llama3 RoPE as a
+// rope_freqs.weight tensor), against the same transformers references.
+class GoldenModel : public ::testing::TestWithParam<std::string> {
+ protected:
+  static bool is_gguf() { return GetParam().size() > 5 && GetParam().compare(GetParam().size() - 5, 5, ".gguf") == 0; }
+  static Golden golden() { return load_golden(is_gguf() ? GetParam().substr(0, GetParam().size() - 5) : GetParam()); }
+  static Loaded load_model_under_test(const Golden& g) {
+    return load(is_gguf() ? testing::test_data("gguf/" + GetParam()) : g.dir);
+  }
+};
 
 TEST_P(GoldenModel, HiddenStatesAndLogitsMatchTransformers) {
-  const Golden g = load_golden(GetParam());
-  Loaded l = load(g.dir);
+  const Golden g = golden();
+  Loaded l = load_model_under_test(g);
   DecoderModel& m = *l.model.model;
   std::map<std::string, std::vector<float>> seen;
   KvCache cache = m.new_cache(int64_t(g.prompt_ids.size()));
@@ -69,8 +81,8 @@ TEST_P(GoldenModel, HiddenStatesAndLogitsMatchTransformers) {
 }
 
 TEST_P(GoldenModel, IncrementalDecodeEqualsFullPrefill) {
-  const Golden g = load_golden(GetParam());
-  Loaded l = load(g.dir);
+  const Golden g = golden();
+  Loaded l = load_model_under_test(g);
   DecoderModel& m = *l.model.model;
   std::vector<int32_t> all = g.prompt_ids;
   all.insert(all.end(), g.greedy_ids.begin(), g.greedy_ids.end());
@@ -92,8 +104,8 @@ TEST_P(GoldenModel, IncrementalDecodeEqualsFullPrefill) {
 }
 
 TEST_P(GoldenModel, GreedyTokensMatchTransformers) {
-  const Golden g = load_golden(GetParam());
-  Loaded l = load(g.dir);
+  const Golden g = golden();
+  Loaded l = load_model_under_test(g);
   DecoderModel& m = *l.model.model;
   KvCache cache = m.new_cache(int64_t(g.prompt_ids.size() + g.greedy_ids.size()));
   Sampler greedy(SamplerOptions{});
@@ -126,10 +138,14 @@ TEST(GoldenComparator, NonFiniteValuesNeverPass) {
   EXPECT_TRUE(std::isinf(max_abs_diff({1.0f, -2.0f}, ref)));
 }
 
-// 4.57-saved (rope_theta + rope_scaling) and 5.x-saved (rope_parameters) checkpoints.
+// 4.57-saved (rope_theta + rope_scaling) and 5.x-saved (rope_parameters) checkpoints, and
+// the 4.57 ones as GGUF files.
 INSTANTIATE_TEST_SUITE_P(Transformers, GoldenModel,
                          ::testing::Values("qwen3-tiny", "llama-tiny", "qwen2-tiny", "tf5-qwen3-yarn", "tf5-llama-linear",
-                                           "tf5-qwen2"));
+                                           "tf5-qwen2", "qwen3-tiny.gguf", "llama-tiny.gguf", "qwen2-tiny.gguf"),
+                         [](const ::testing::TestParamInfo<std::string>& param_info) {
+                           return testing::test_name(param_info.param);
+                         });
 
 // A real trained model: 200 greedy steps from BOS equal llama2.c's own golden.
 TEST(Stories260k, GreedyFromBosMatchesGolden) {

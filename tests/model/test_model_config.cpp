@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "loaders/gguf.h"
 #include "loaders/hf_config.h"
 #include "loaders/safetensors.h"
 #include "runtime/error.h"
@@ -151,7 +152,12 @@ TEST(ModelConfig, RefusesWhatItDoesNotImplement) {
   const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
       // {spliced JSON, architecture, expected part of the message}
       {R"("rope_parameters":{"rope_type":"longrope","short_factor":[1],"long_factor":[1]})", "",
-       R"("rope_parameters.rope_type" = "longrope" is not supported (supported: default, linear, dynamic, yarn, llama3))"},
+       R"("rope_parameters.rope_type" = "longrope" is not supported (supported: default, linear, dynamic, yarn, llama3, freq_factors))"},
+      {R"("rope_scaling":{"rope_type":"freq_factors","freq_factors":[1,2]})", "",
+       R"("rope_scaling.freq_factors" must be a list of head_dim / 2 (4) numbers for rope_type "freq_factors")"},
+      {R"("rope_scaling":{"rope_type":"freq_factors"})", "", R"("rope_scaling.freq_factors" must be a list)"},
+      {R"("rope_scaling":{"rope_type":"freq_factors","freq_factors":[1,2,0,4]})", "",
+       R"("rope_scaling.freq_factors" must be in [1e-06, 65536], got 0)"},
       {R"("rope_scaling":{"type":"su","factor":2})", "", R"("rope_scaling.type" = "su" is not supported)"},
       {R"("rope_parameters":{"rope_type":"proportional"})", "", R"("rope_parameters.rope_type" = "proportional")"},
       {R"("rope_parameters":{"rope_type":"linear","type":"dynamic","factor":2})", "", R"(disagree)"},
@@ -261,6 +267,49 @@ TEST(RopeFrequencies, Llama3BandsFollowTransformers) {
     EXPECT_NEAR(f[i], want, 1e-6 * want) << i;
   }
   EXPECT_FLOAT_EQ(f[0], 1.0f);  // the highest frequency is untouched
+}
+
+// llama.cpp's form of llama3 RoPE: rope_freqs.weight divides the default frequencies. The
+// divisors the converter writes for llama-tiny's llama3 parameters (make_gguf_arch_goldens.py)
+// give transformers' llama3 frequencies within fp32 rounding.
+TEST(RopeFrequencies, GgufFreqFactorsEqualLlama3) {
+  const std::string gguf = testing::test_data("gguf/llama-tiny.gguf");
+  const ModelConfig from_gguf = config_of_model(gguf);
+  ASSERT_EQ(from_gguf.rope_scaling.type, RopeType::freq_factors);
+  const ModelConfig from_hf = load_model_config(testing::test_data("models/llama-tiny/config.json"));
+  ASSERT_EQ(from_hf.rope_scaling.type, RopeType::llama3);
+  const std::vector<float> a = rope_table(from_gguf).inv_freq, b = rope_table(from_hf).inv_freq;
+  ASSERT_EQ(a.size(), b.size());
+  int differ = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_NEAR(a[i], b[i], 4e-7 * b[i]) << i;
+    differ += a[i] != b[i];
+  }
+  EXPECT_LT(differ, int(a.size()));  // mostly bit-equal: only the blended band rounds differently
+}
+
+// A copy of llama-tiny.gguf with one rope_freqs.weight element replaced.
+std::string gguf_with_rope_factor(const fs::path& dir, size_t index, float value) {
+  const std::string src = testing::test_data("gguf/llama-tiny.gguf");
+  std::string bytes = testing::read_file(src);
+  const auto f = GgufFile::open(src);
+  const GgufTensor* t = f->find_tensor("rope_freqs.weight");
+  std::memcpy(&bytes[size_t(f->data_offset() + t->offset) + index * sizeof(float)], &value, sizeof(float));
+  const std::string out = (dir / "patched.gguf").string();
+  std::ofstream(out, std::ios::binary) << bytes;
+  return out;
+}
+
+TEST(RopeFrequencies, BadGgufFreqFactorsNameTheTensor) {
+  const fs::path dir = fs::temp_directory_path() / ("llmrun_rope_freqs_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  for (float bad : {0.0f, -1.0f, std::nanf(""), INFINITY}) {
+    const std::string path = gguf_with_rope_factor(dir, 3, bad);
+    const std::string e = error_of([&] { config_of_model(path); });
+    EXPECT_NE(e.find(path + ": tensor rope_freqs.weight: element 3 is "), std::string::npos) << e;
+    EXPECT_NE(e.find("expected a divisor in [1e-6, 65536]"), std::string::npos) << e;
+  }
+  fs::remove_all(dir);
 }
 
 // A throwaway checkpoint folder built from stories260k's config with edits.
