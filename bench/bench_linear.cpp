@@ -167,7 +167,8 @@ void register_all() {
   // the scalar reference.
   const Shape small = kShapes[0];
   for (const CodecRecord* c : all_codecs()) {
-    const bool minifloat = c->format == WeightFormat::fp8_e4m3 || c->format == WeightFormat::fp6_e3m2;
+    const bool minifloat = c->format == WeightFormat::fp8_e4m3 || c->format == WeightFormat::fp6_e3m2 ||
+                           c->format == WeightFormat::fp6_e2m3;
     const std::string base = std::string(c->name) + "/" + shape_name(small) + "/t1";
     for (KernelIsa isa : isas) {
       const std::string pre = std::string(kernel_isa_name(isa)) + "/";

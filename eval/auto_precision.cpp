@@ -78,7 +78,8 @@ std::string resolve_precision(const std::string& spec, const std::string& model_
   std::vector<int32_t> ids = load_tokenizer(model_dir)->encode(text, true);
   if (int64_t(ids.size()) > kCalibrationTokens) ids.resize(size_t(kCalibrationTokens));
   const auto sens = measure_sensitivity(*base.model, model_dir, ids, std::min(kWindow, base.config.max_position_embeddings),
-                                        {WeightFormat::int8, WeightFormat::fp8_e4m3, WeightFormat::fp6_e3m2});
+                                        {WeightFormat::int8, WeightFormat::fp8_e4m3, WeightFormat::fp6_e3m2,
+                                         WeightFormat::fp6_e2m3});
   const PrecisionPlan plan = make_plan(sens, WeightFormat::f16, *budget);
   fs::create_directories(cache_dir());
   write_precision_plan(plan_path, plan.tensors, std::nullopt,

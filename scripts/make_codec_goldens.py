@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the ml_dtypes / numpy goldens for the int8, fp8 (E4M3FN) and fp6 (E3M2) codecs.
+"""Writes the ml_dtypes / numpy goldens for the int8, fp8 (E4M3FN) and fp6 (E3M2, E2M3) codecs.
 
 The C++ tests in tests/quant/ compare kernels/quant/ against these files, so they are an
 independent reference: ml_dtypes' float8_e4m3fn / float6_e3m2fn casts and numpy's float32
@@ -14,7 +14,7 @@ Files (text, one record per line, floats as their fp32 bit patterns in hex):
                      midpoint between neighbouring codes and the fp32 neighbours of both,
                      the saturation boundary, zeros, fp32 subnormals, inf, NaN, and
                      log-uniform random values, each with both signs
-  rows.txt           whole-row encodes (scale and packed bytes) for int8, fp8 and fp6
+  rows.txt           whole-row encodes (scale and packed bytes) for int8, fp8, fp6, fp6-e2m3
 """
 import sys
 from pathlib import Path
@@ -27,8 +27,10 @@ FORMATS = {
     # name: (ml_dtypes type, number of codes, overflow midpoint = max + half its ulp)
     "fp8_e4m3fn": (ml_dtypes.float8_e4m3fn, 256, 464.0),
     "fp6_e3m2fn": (ml_dtypes.float6_e3m2fn, 64, 30.0),
+    "fp6_e2m3fn": (ml_dtypes.float6_e2m3fn, 64, 7.75),
 }
-ROW_MAX = {"int8": 127.0, "fp8": 448.0, "fp6": 28.0}
+ROW_MAX = {"int8": 127.0, "fp8": 448.0, "fp6": 28.0, "fp6-e2m3": 7.5}
+ROW_DTYPE = {"fp6": "fp6_e3m2fn", "fp6-e2m3": "fp6_e2m3fn"}
 
 
 def bits(x):
@@ -51,7 +53,7 @@ def interesting_inputs(table, overflow_mid, rng):
     mags = sorted({float(v) for v in np.abs(table) if np.isfinite(v)})
     points = set(mags)
     for a, b in zip(mags, mags[1:]):
-        points.add((a + b) / 2)  # exact in fp32: the codes have 2-3 significant bits
+        points.add((a + b) / 2)  # exact in fp32: the codes have 2-4 significant bits
     points.update([overflow_mid, 2 * overflow_mid, 1e10, float(np.finfo(np.float32).max)])
     vals = []
     for p in sorted(points):
@@ -79,7 +81,7 @@ def row_reference(fmt, w):
         # ml_dtypes turns values past 464 into NaN; the codec saturates (as NVIDIA SATFINITE).
         codes = np.clip(q, -448, 448).astype(ml_dtypes.float8_e4m3fn).view(np.uint8)
     else:
-        codes = q.astype(ml_dtypes.float6_e3m2fn).view(np.uint8)
+        codes = q.astype(FORMATS[ROW_DTYPE[fmt]][0]).view(np.uint8)
         pad = (-len(codes)) % 4
         c = np.concatenate([codes, np.zeros(pad, np.uint8)]).astype(np.uint32).reshape(-1, 4)
         word = c[:, 0] | c[:, 1] << 6 | c[:, 2] << 12 | c[:, 3] << 18
@@ -94,7 +96,7 @@ def row_inputs(fmt, rng):
     if fmt == "int8":
         ties = [0.5, 1.5, 2.5, -0.5, -1.5, -126.5, 125.5, 3.4999998]
     else:
-        table = decode_table(*FORMATS["fp8_e4m3fn" if fmt == "fp8" else "fp6_e3m2fn"][:2])
+        table = decode_table(*FORMATS["fp8_e4m3fn" if fmt == "fp8" else ROW_DTYPE[fmt]][:2])
         mags = sorted({float(v) for v in np.abs(table) if np.isfinite(v)})
         ties = [(a + b) / 2 for a, b in zip(mags, mags[1:])]
         ties = [t * (-1) ** i for i, t in enumerate(ties)]

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kernels/cpu/dot.h"
+#include "kernels/quant/fp6_e2m3.h"
 #include "kernels/quant/fp6_e3m2.h"
 #include "kernels/quant/fp8_e4m3.h"
 #include "runtime/error.h"
@@ -63,13 +64,18 @@ const float* fp8_table() {
   }();
   return table.data();
 }
-const float* fp6_table() {
-  static const std::array<float, 64> table = [] {
+const float* fp6_table(WeightFormat format) {
+  static const std::array<float, 64> e3m2 = [] {
     std::array<float, 64> t{};
     for (int c = 0; c < 64; ++c) t[size_t(c)] = quant::fp6_e3m2_to_f32(uint8_t(c));
     return t;
   }();
-  return table.data();
+  static const std::array<float, 64> e2m3 = [] {
+    std::array<float, 64> t{};
+    for (int c = 0; c < 64; ++c) t[size_t(c)] = quant::fp6_e2m3_to_f32(uint8_t(c));
+    return t;
+  }();
+  return format == WeightFormat::fp6_e2m3 ? e2m3.data() : e3m2.data();
 }
 
 void linear_simd(const CpuTensor& x, const CpuWeight& w, const CpuWeight* bias, CpuTensor& out,
@@ -89,7 +95,7 @@ void linear_simd(const CpuTensor& x, const CpuWeight& w, const CpuWeight* bias, 
   p.parallel = run_parallel(p.n, p.m, p.k, threads);
   p.lut_decode = decode == MinifloatDecode::lut;
   p.fp8_table = fp8_table();
-  p.fp6_table = fp6_table();
+  p.fp6_table = fp6_table(w.format());
   // Uninitialized on purpose: the kernels write before they read.
   std::unique_ptr<float[]> scratch(new float[size_t(simd::simd_scratch_floats(p.n, p.k, threads))]);
   p.scratch = scratch.get();

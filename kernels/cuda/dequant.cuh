@@ -20,6 +20,8 @@
 //              (value * 2^-8) times 256 in f16 (exact), NaN codes to f16 NaN 0x7fff.
 //   fp6 E3M2   shifts and masks build (s << 15) | (code & 0x1f) << 8 = value * 2^-12
 //              in f16 from the 4-bit and 2-bit planes (weight_layout.h), then cvt.
+//   fp6 E2M3   the same planes and bit moves, then the magnitude shifted down one bit:
+//              (s << 15) | (code & 0x1f) << 7 = value * 2^-14 (one more shift and mask).
 #include <cstdint>
 #include <cstring>
 
@@ -210,6 +212,18 @@ struct Format<WeightFormat::fp6_e3m2> : FormatBase<WeightFormat::fp6_e3m2> {
     const uint32_t pairs = c[2].w[g / 2];        // 2-bit plane, word g / 2
     for (int i = 0; i < 4; ++i)
       f16x2_to_f32(fp6_pair_to_f16x2(nibbles, pairs, i, 4 * (g % 2) + i), out[2 * i], out[2 * i + 1]);
+  }
+};
+
+template <>
+struct Format<WeightFormat::fp6_e2m3> : FormatBase<WeightFormat::fp6_e2m3> {
+  LLMRUN_HD static void decode8(const Chunk16* c, int g, float* out) {
+    const uint32_t nibbles = c[g / 4].w[g % 4];
+    const uint32_t pairs = c[2].w[g / 2];
+    for (int i = 0; i < 4; ++i) {
+      const uint32_t e3m2 = fp6_pair_to_f16x2(nibbles, pairs, i, 4 * (g % 2) + i);
+      f16x2_to_f32((e3m2 & 0x80008000u) | ((e3m2 >> 1) & 0x0f800f80u), out[2 * i], out[2 * i + 1]);
+    }
   }
 };
 

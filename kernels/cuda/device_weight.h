@@ -58,6 +58,7 @@ void visit_format(WeightFormat format, const char* weight_name, Fn&& fn) {
     case WeightFormat::int8: return fn(std::integral_constant<WeightFormat, WeightFormat::int8>{});
     case WeightFormat::fp8_e4m3: return fn(std::integral_constant<WeightFormat, WeightFormat::fp8_e4m3>{});
     case WeightFormat::fp6_e3m2: return fn(std::integral_constant<WeightFormat, WeightFormat::fp6_e3m2>{});
+    case WeightFormat::fp6_e2m3: return fn(std::integral_constant<WeightFormat, WeightFormat::fp6_e2m3>{});
   }
   fail(weight_name, ": no CUDA kernel for weight format ", int(format));
 }

@@ -88,7 +88,7 @@ DevicePackedWeight pack_for_device(const HostWeight& w) {
   for (int64_t r = 0; r < w.rows; ++r) {
     const uint8_t* src = w.packed.data() + r * host_row;
     uint8_t* dst = d.bytes.data() + r * d.row_bytes;
-    if (w.format == WeightFormat::fp6_e3m2) {
+    if (is_fp6(w.format)) {
       uint8_t codes[4];
       for (int64_t k = 0; k < w.cols; ++k) {
         if (k % 4 == 0) quant::fp6_unpack4(src + k / 4 * 3, codes);
@@ -109,7 +109,7 @@ DevicePackedWeight pack_for_device(const HostWeight& w) {
 uint32_t unpack_code(const DevicePackedWeight& w, int64_t row, int64_t col) {
   LLMRUN_CHECK(row >= 0 && row < w.rows && col >= 0 && col < w.k_pad, w.name, " (", row, ",", col, ")");
   const uint8_t* r = w.bytes.data() + row * w.row_bytes;
-  if (w.format == WeightFormat::fp6_e3m2) return get_fp6(r, w.segments, col);
+  if (is_fp6(w.format)) return get_fp6(r, w.segments, col);
   const Geometry g = geometry(w.format);
   const int code_bytes = codec(w.format).bits / 8;
   const int per_chunk = kChunkBytes / code_bytes;
@@ -121,7 +121,7 @@ uint32_t unpack_code(const DevicePackedWeight& w, int64_t row, int64_t col) {
 uint32_t host_code(const HostWeight& w, int64_t row, int64_t col) {
   const CodecRecord& c = codec(w.format);
   const uint8_t* r = w.packed.data() + row * c.row_bytes(w.cols);
-  if (w.format == WeightFormat::fp6_e3m2) {
+  if (is_fp6(w.format)) {
     uint8_t codes[4];
     quant::fp6_unpack4(r + col / 4 * 3, codes);
     return codes[col % 4];

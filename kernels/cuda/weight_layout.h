@@ -67,8 +67,15 @@ LLMRUN_HD constexpr Geometry geometry_of(WeightFormat format) {
     case WeightFormat::int8:
     case WeightFormat::fp8_e4m3: return {16, 1, 0};
     case WeightFormat::fp6_e3m2: return {64, 3, 12};
+    case WeightFormat::fp6_e2m3: return {64, 3, 14};
   }
   return {0, 0, 0};
+}
+
+// The fp6 formats (E3M2, E2M3) share the host packing (4 codes in 3 bytes) and the device
+// planes below; only the decode differs.
+LLMRUN_HD constexpr bool is_fp6(WeightFormat format) {
+  return format == WeightFormat::fp6_e3m2 || format == WeightFormat::fp6_e2m3;
 }
 
 // The same, throwing llmrun::Error for a format without a device layout.

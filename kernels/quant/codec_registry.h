@@ -9,4 +9,5 @@ extern const CodecRecord kCodecBF16;
 extern const CodecRecord kCodecInt8;  // codec_int8.cpp
 extern const CodecRecord kCodecFp8;   // codec_fp8.cpp
 extern const CodecRecord kCodecFp6;   // codec_fp6.cpp
+extern const CodecRecord kCodecFp6E2M3;  // codec_fp6_e2m3.cpp
 }  // namespace llmrun

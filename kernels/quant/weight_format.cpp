@@ -8,7 +8,8 @@ namespace llmrun {
 const std::vector<const CodecRecord*>& all_codecs() {
   // Function-local static: built on first use, after every codec's own initializer.
   static const std::vector<const CodecRecord*> table = {&kCodecF32,  &kCodecF16, &kCodecBF16,
-                                                        &kCodecInt8, &kCodecFp8, &kCodecFp6};
+                                                        &kCodecInt8, &kCodecFp8, &kCodecFp6,
+                                                        &kCodecFp6E2M3};
   return table;
 }
 
@@ -20,14 +21,19 @@ const CodecRecord& codec(WeightFormat format) {
 
 const char* format_name(WeightFormat format) { return codec(format).name; }
 
-WeightFormat parse_weight_format(const std::string& name) {
-  std::string valid;
+std::string weight_format_names(const std::string& separator) {
+  std::string names;
   for (const CodecRecord* c : all_codecs()) {
-    if (name == c->name) return c->format;
-    valid += valid.empty() ? "" : ", ";
-    valid += c->name;
+    names += names.empty() ? "" : separator;
+    names += c->name;
   }
-  fail("unknown precision '", name, "' (valid: ", valid, ")");
+  return names;
+}
+
+WeightFormat parse_weight_format(const std::string& name) {
+  for (const CodecRecord* c : all_codecs())
+    if (name == c->name) return c->format;
+  fail("unknown precision '", name, "' (valid: ", weight_format_names(", "), ")");
 }
 
 }  // namespace llmrun

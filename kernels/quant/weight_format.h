@@ -19,6 +19,7 @@ enum class WeightFormat : uint8_t {
   int8 = 3,      // "int8": q = clamp(rne(w / scale), -127, 127), scale = amax / 127 (int8.h)
   fp8_e4m3 = 4,  // "fp8": OCP E4M3FN, scale = amax / 448, 1 code per byte (fp8_e4m3.h)
   fp6_e3m2 = 5,  // "fp6": E3M2, scale = amax / 28, 4 codes per 3 bytes (fp6_e3m2.h)
+  fp6_e2m3 = 6,  // "fp6-e2m3": E2M3, scale = amax / 7.5, packed as fp6_e3m2 (fp6_e2m3.h)
 };
 
 struct CodecRecord {
@@ -48,6 +49,9 @@ struct CodecRecord {
 const CodecRecord& codec(WeightFormat format);
 // Every registered format, in enum order; tests loop over this.
 const std::vector<const CodecRecord*>& all_codecs();
+// Every codec's name in table order ("fp32, fp16, ..." with separator ", ").
+std::string weight_format_names(const std::string& separator);
+
 // "fp8" -> WeightFormat::fp8_e4m3; throws llmrun::Error listing the valid names.
 WeightFormat parse_weight_format(const std::string& name);
 const char* format_name(WeightFormat format);

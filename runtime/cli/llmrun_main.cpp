@@ -1,6 +1,7 @@
 // llmrun: generate text or chat with a checkpoint; quantize it; tokenize with it.
 #include <unistd.h>
 
+#include "kernels/quant/weight_format.h"
 #include "runtime/cli/cli_common.h"
 #include "runtime/cli/commands.h"
 
@@ -14,8 +15,9 @@ int main(int argc, char** argv) {
   app.add_option("--model,-m", o.model,
                  "Checkpoint folder, alias (qwen3-4b, llama-3.2-1b, ...) or HF repo id (Qwen/Qwen3-4B)");
   app.add_option("--precision", o.precision,
-                 "Weight formats: auto (checkpoint dtype) | fp32|fp16|bf16|int8|fp8|fp6 (linear layers) | "
-                 "mixed:attn=fp8,mlp=fp6,embed=fp16,lm_head=fp16 | @plan.json | auto:max-kl=0.02 (measured plan)");
+                 "Weight formats: auto (checkpoint dtype) | " + llmrun::weight_format_names("|") +
+                     " (linear layers; fp6 is E3M2) | mixed:attn=fp8,mlp=fp6,embed=fp16,lm_head=fp16 | @plan.json | "
+                     "auto:max-kl=0.02 (measured plan)");
   app.add_option("--tensor-precision", o.tensor_precision,
                  "REGEX=FORMAT for tensors whose HF name matches (repeatable; the last match wins)");
   app.add_option("--device", o.device, "auto (a CUDA GPU when present, else cpu), cpu, cuda, cuda:N, or cuda-host (the CUDA backend run on the CPU: a slow test device)");

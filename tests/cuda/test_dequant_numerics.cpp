@@ -36,7 +36,7 @@ using dequant::Format;
 float codec_value(WeightFormat f, uint32_t code) {
   const CodecRecord& c = codec(f);
   std::vector<uint8_t> row(size_t(c.row_bytes(c.block_size)), 0);
-  if (f == WeightFormat::fp6_e3m2) {
+  if (cuda_layout::is_fp6(f)) {
     const uint8_t codes[4] = {uint8_t(code), 0, 0, 0};
     quant::fp6_pack4(codes, row.data());
   } else {
@@ -111,9 +111,9 @@ HostWeight sweep_weight(WeightFormat f, int64_t rows, int64_t cols, uint32_t see
     uint8_t* row = w.packed.data() + r * c.row_bytes(cols);
     for (int64_t k = 0; k < cols; ++k) {
       uint32_t code = uint32_t(rng());
-      if (f == WeightFormat::fp6_e3m2 || f == WeightFormat::int8 || f == WeightFormat::fp8_e4m3)
+      if (cuda_layout::is_fp6(f) || f == WeightFormat::int8 || f == WeightFormat::fp8_e4m3)
         code = uint32_t(r * 7 + k * 13);  // rows shift the sweep across segment positions
-      if (f == WeightFormat::fp6_e3m2) {
+      if (cuda_layout::is_fp6(f)) {
         uint8_t codes[4];
         quant::fp6_unpack4(row + k / 4 * 3, codes);
         codes[k % 4] = uint8_t(code & 0x3fu);
@@ -170,14 +170,17 @@ TEST(DequantNumerics, SegmentDecodersEqualTheCodecs) {
     expect_segments_decode<WeightFormat::int8>(37, cols);
     expect_segments_decode<WeightFormat::fp8_e4m3>(37, cols);
     expect_segments_decode<WeightFormat::fp6_e3m2>(64, cols);
+    expect_segments_decode<WeightFormat::fp6_e2m3>(64, cols);
   }
 }
 
-TEST(DequantNumerics, Fp6EveryCodeAtEverySegmentPosition) {
+template <WeightFormat F>
+void expect_fp6_every_code_at_every_position() {
+  SCOPED_TRACE(format_name(F));
   // Row r, col k holds code (r + k) % 64: all 64 codes at each of the 64 positions.
   HostWeight w;
   w.name = "fp6.all_positions";
-  w.format = WeightFormat::fp6_e3m2;
+  w.format = F;
   w.rows = 64;
   w.cols = 64;
   w.packed.assign(size_t(64 * 48), 0);
@@ -194,15 +197,20 @@ TEST(DequantNumerics, Fp6EveryCodeAtEverySegmentPosition) {
     std::memcpy(chunks, d.bytes.data() + r * d.row_bytes, sizeof chunks);
     for (int g = 0; g < 8; ++g) {
       float got[8];
-      Format<WeightFormat::fp6_e3m2>::decode8(chunks, g, got);
+      Format<F>::decode8(chunks, g, got);
       for (int j = 0; j < 8; ++j) {
         const uint32_t code = uint32_t(r + 8 * g + j) % 64;
-        ASSERT_TRUE(same_value(std::ldexp(got[j], 12), codec_value(WeightFormat::fp6_e3m2, code)))
+        ASSERT_TRUE(same_value(std::ldexp(got[j], Format<F>::kFoldLog2), codec_value(F, code)))
             << "code " << code << " at " << 8 * g + j;
-        ASSERT_EQ(d.scales[size_t(r)], 4096.0f);
+        ASSERT_EQ(d.scales[size_t(r)], std::ldexp(1.0f, Format<F>::kFoldLog2));
       }
     }
   }
+}
+
+TEST(DequantNumerics, Fp6EveryCodeAtEverySegmentPosition) {
+  expect_fp6_every_code_at_every_position<WeightFormat::fp6_e3m2>();
+  expect_fp6_every_code_at_every_position<WeightFormat::fp6_e2m3>();
 }
 
 // ---- the layout itself ------------------------------------------------------------------------

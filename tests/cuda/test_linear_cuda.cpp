@@ -29,6 +29,7 @@
 #include "kernels/quant/weight_format.h"
 #include "runtime/error.h"
 #include "tests/cuda/act_test_support.h"
+#include "tests/test_name.h"
 #include "tests/cuda/conformance.h"
 #include "tests/cuda/device_test.h"
 
@@ -84,7 +85,7 @@ HostWeight sweep_weight(WeightFormat f, int64_t rows, int64_t cols, bool finite_
         if (!finite_only || std::isfinite(v)) break;
         code = c.bits == 32 ? uint32_t(rng()) : uint32_t((code + 1) % codes);
       }
-      if (f == WeightFormat::fp6_e3m2) {
+      if (cuda_layout::is_fp6(f)) {
         uint8_t q[4];
         quant::fp6_unpack4(row + k / 4 * 3, q);
         q[k % 4] = uint8_t(code);
@@ -209,8 +210,8 @@ INSTANTIATE_TEST_SUITE_P(EveryFormatAndActivation, LinearCuda,
                          ::testing::Combine(::testing::ValuesIn(all_formats()),
                                             ::testing::Values(ActType::f32, ActType::bf16, ActType::f16)),
                          [](const ::testing::TestParamInfo<LinearCuda::ParamType>& param) {
-                           return std::string(codec(std::get<0>(param.param)).name) + "_" +
-                                  llmrun::testing::act_name(std::get<1>(param.param));
+                           return llmrun::testing::test_name(std::string(codec(std::get<0>(param.param)).name) + "_" +
+                                                             llmrun::testing::act_name(std::get<1>(param.param)));
                          });
 
 // dequant_rows (the embedding gather) with the scale applied equals the codec's decode_row
@@ -279,7 +280,7 @@ TEST(LinearCudaPlan, SplitKWhenRowsAreFewAndNotOtherwise) {
     for (int64_t n = 1; n <= cu::kGemvMaxTokens; ++n) {
       const cu::GemvPlan a = cu::plan_gemv(view(few), n, 132), b = cu::plan_gemv(view(many), n, 132);
       // fp6 rows of 5125 codes are 3 warp steps: too short to split.
-      if (f != WeightFormat::fp6_e3m2) {
+      if (!cuda_layout::is_fp6(f)) {
         EXPECT_GT(a.splits, 1) << codec(f).name << " n=" << n;
       }
       EXPECT_EQ(b.splits, 1) << codec(f).name << " n=" << n;

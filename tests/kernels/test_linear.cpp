@@ -4,6 +4,7 @@
 // through the fast decoders.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "kernels/cpu/linear.h"
+#include "kernels/quant/fp6_e2m3.h"
 #include "kernels/quant/fp6_e3m2.h"
 #include "kernels/quant/fp8_e4m3.h"
 #include "kernels/quant/half.h"
@@ -224,16 +226,19 @@ TEST(Linear, FastMatchesReferenceOverGrid) {
   EXPECT_GT(checked, 0);
 }
 
-// Small integers everywhere (weights in [-8, 8] plus one element at the format's largest code
-// value so the row scale is exactly 1, inputs in [-4, 4], integer bias): every partial sum
-// of every summation order is an integer below 2^24, so every path must be exact.
+// Small integers everywhere (weights in [-8, 8], or up to the largest integer the format
+// holds, plus one element at the format's largest code value so the row scale is exactly 1 —
+// 7.5 for E2M3 —, inputs in [-4, 4], integer bias): every partial sum of every summation
+// order is a multiple of 1/2 below 2^22, so every path must be exact.
 TEST(Linear, ExactOnSmallIntegers) {
   std::mt19937 rng(3);
-  std::uniform_int_distribution<int> wv(-8, 8), xv(-4, 4), bv(-100, 100);
+  std::uniform_int_distribution<int> xv(-4, 4), bv(-100, 100);
   std::vector<std::pair<KernelIsa, MinifloatDecode>> paths = {{KernelIsa::scalar, MinifloatDecode::bits}};
   for (const FastPath& p : fast_paths()) paths.push_back({p.isa, p.decode});
   for (const CodecRecord* c : all_codecs()) {
     const float top = c->scaled ? c->max_code_value : 448.0f;
+    const int w_max = std::min(8, int(top));
+    std::uniform_int_distribution<int> wv(-w_max, w_max);
     for (int64_t k : {int64_t(1), int64_t(7), int64_t(9), int64_t(64), int64_t(769), int64_t(5125)}) {
       const int64_t m = 17;
       std::vector<float> wf(size_t(m * k));
@@ -252,9 +257,9 @@ TEST(Linear, ExactOnSmallIntegers) {
           const std::vector<float> got = run(*x, *w, bias.get(), 1, isa, decode);
           for (int64_t t = 0; t < n; ++t)
             for (int64_t r = 0; r < m; ++r) {
-              int64_t exact = int64_t(bf[size_t(r)]);
+              double exact = bf[size_t(r)];
               for (int64_t i = 0; i < k; ++i)
-                exact += int64_t(wf[size_t(r * k + i)]) * int64_t(xf[size_t(t * k + i)]);
+                exact += double(wf[size_t(r * k + i)]) * double(xf[size_t(t * k + i)]);
               ASSERT_EQ(got[size_t(t * m + r)], float(exact))
                   << c->name << " " << kernel_isa_name(isa) << " k=" << k << " n=" << n << " row " << r;
             }
@@ -295,6 +300,9 @@ std::vector<float> every_code_value(WeightFormat f) {
       break;
     case WeightFormat::fp6_e3m2:
       for (int c = 0; c < 64; ++c) v.push_back(quant::fp6_e3m2_to_f32(uint8_t(c)));
+      break;
+    case WeightFormat::fp6_e2m3:
+      for (int c = 0; c < 64; ++c) v.push_back(quant::fp6_e2m3_to_f32(uint8_t(c)));
       break;
   }
   return v;

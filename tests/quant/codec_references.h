@@ -58,12 +58,20 @@ inline float nv_fp8_to_f32(uint8_t code) {
 inline float nv_fp6_to_f32(uint8_t code) {
   return __half2float(__half(__nv_cvt_fp6_to_halfraw(code, __NV_E3M2)));
 }
+inline uint8_t nv_fp6_e2m3_from_f32(float x) {
+  return uint8_t(__nv_cvt_float_to_fp6(x, __NV_E2M3, cudaRoundNearest));
+}
+inline float nv_fp6_e2m3_to_f32(uint8_t code) {
+  return __half2float(__half(__nv_cvt_fp6_to_halfraw(code, __NV_E2M3)));
+}
 #else
 // Never called: every caller skips first when kHaveNvidia is false.
 inline uint8_t nv_fp8_from_f32(float) { return 0; }
 inline uint8_t nv_fp6_from_f32(float) { return 0; }
 inline float nv_fp8_to_f32(uint8_t) { return 0.0f; }
 inline float nv_fp6_to_f32(uint8_t) { return 0.0f; }
+inline uint8_t nv_fp6_e2m3_from_f32(float) { return 0; }
+inline float nv_fp6_e2m3_to_f32(uint8_t) { return 0.0f; }
 #endif
 
 #define LLMRUN_REQUIRE_NVIDIA() \
@@ -120,7 +128,7 @@ inline std::vector<CodePair> golden_pairs(const std::string& name) {
 }
 
 struct GoldenRow {
-  std::string format;           // "int8", "fp8", "fp6"
+  std::string format;           // "int8", "fp8", "fp6", "fp6-e2m3"
   uint32_t scale_bits = 0;      // fp32 scale
   std::vector<float> w;         // [n] input row
   std::vector<uint8_t> packed;  // [row_bytes(n)] expected encode_row output

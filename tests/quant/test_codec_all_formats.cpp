@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/test_name.h"
 #include "kernels/quant/weight_format.h"
 #include "tests/quant/codec_references.h"
 
@@ -29,6 +30,7 @@ constexpr double kU = 1.0 / (1 << 24);  // fp32 unit roundoff, 2^-24
 // So |code - y| <= 2^-(m+1) |y| + q / 2, i.e. rel = 2^-(m+1) and abs = q / 2:
 //   fp8 E4M3: m = 3, q = 2^-9   -> rel 2^-4, abs 2^-10
 //   fp6 E3M2: m = 2, q = 2^-4   -> rel 2^-3, abs 2^-5
+//   fp6 E2M3: m = 3, q = 2^-3   -> rel 2^-4, abs 2^-4
 //   int8:     integers          -> rel 0,    abs 1/2
 //   fp16:     m = 10, q = 2^-24 -> rel 2^-11, abs 2^-25 (unscaled: scale 1)
 //   bf16:     m = 7, q = 2^-133 -> rel 2^-8, abs 2^-134
@@ -48,6 +50,7 @@ ErrorBound round_trip_bound(const CodecRecord& c) {
     case WeightFormat::int8: return {0.0, 0.5};
     case WeightFormat::fp8_e4m3: return {std::ldexp(1.0, -4), std::ldexp(1.0, -10)};
     case WeightFormat::fp6_e3m2: return {std::ldexp(1.0, -3), std::ldexp(1.0, -5)};
+    case WeightFormat::fp6_e2m3: return {std::ldexp(1.0, -4), std::ldexp(1.0, -4)};
   }
   ADD_FAILURE() << c.name << ": no round-trip error bound; derive one in this file";
   return {0.0, 0.0};
@@ -217,7 +220,7 @@ TEST_P(EveryCodec, DotRowMatchesDecodedDot) {
 }
 
 std::string codec_name(const ::testing::TestParamInfo<const CodecRecord*>& info) {
-  return info.param->name;
+  return testing::test_name(info.param->name);
 }
 
 // first_non_finite agrees with decode_row on which codes are not finite: rows made of every
@@ -258,7 +261,7 @@ TEST(CodecTable, CoversEveryFormatOnce) {
     EXPECT_EQ(int(all[i]->format), int(i)) << all[i]->name << " out of enum order";
     EXPECT_TRUE(names.insert(all[i]->name).second) << "duplicate name " << all[i]->name;
   }
-  for (const char* required : {"fp32", "fp16", "bf16", "int8", "fp8", "fp6"})
+  for (const char* required : {"fp32", "fp16", "bf16", "int8", "fp8", "fp6", "fp6-e2m3"})
     EXPECT_EQ(names.count(required), 1u) << required;
 }
 

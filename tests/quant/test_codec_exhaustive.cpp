@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "kernels/quant/fp6_e2m3.h"
 #include "kernels/quant/fp6_e3m2.h"
 #include "kernels/quant/fp8_e4m3.h"
 #include "kernels/quant/int8.h"
@@ -65,6 +66,24 @@ TEST(Fp6E3M2VsNvidia, EncodeAllFp32Patterns) {
                                        testing::nv_fp6_from_f32(float_of(u));
                               }),
             0u);
+}
+
+TEST(Fp6E2M3VsNvidia, EncodeAllFp32Patterns) {
+  LLMRUN_REQUIRE_NVIDIA();
+  EXPECT_EQ(walk_all_patterns("fp6 E2M3 vs __nv_cvt_float_to_fp6(E2M3, RN)",
+                              [](uint32_t u) {
+                                return quant::fp6_e2m3_from_f32(float_of(u)) ==
+                                       testing::nv_fp6_e2m3_from_f32(float_of(u));
+                              }),
+            0u);
+}
+
+TEST(Fp6E2M3VsNvidia, DecodeAll64Codes) {
+  LLMRUN_REQUIRE_NVIDIA();
+  for (int c = 0; c < 64; ++c)
+    EXPECT_EQ(quant::f32_bits(quant::fp6_e2m3_to_f32(uint8_t(c))),
+              quant::f32_bits(testing::nv_fp6_e2m3_to_f32(uint8_t(c))))
+        << "code " << c;
 }
 
 TEST(Int8VsReference, EncodeAllFp32Patterns) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "kernels/quant/fp6_e2m3.h"
 #include "kernels/quant/fp6_e3m2.h"
 #include "kernels/quant/fp8_e4m3.h"
 #include "kernels/quant/weight_format.h"
@@ -33,6 +34,15 @@ TEST(Fp6E3M2VsMlDtypes, DecodeAll64Codes) {
   for (const testing::CodePair& p : table)
     EXPECT_TRUE(same_float(quant::fp6_e3m2_to_f32(uint8_t(p.a)), float_of(p.b)))
         << "code 0x" << std::hex << p.a << ": ours " << quant::fp6_e3m2_to_f32(uint8_t(p.a))
+        << ", ml_dtypes " << float_of(p.b);
+}
+
+TEST(Fp6E2M3VsMlDtypes, DecodeAll64Codes) {
+  auto table = testing::golden_pairs("fp6_e2m3fn_decode.txt");
+  ASSERT_EQ(table.size(), 64u);
+  for (const testing::CodePair& p : table)
+    EXPECT_TRUE(same_float(quant::fp6_e2m3_to_f32(uint8_t(p.a)), float_of(p.b)))
+        << "code 0x" << std::hex << p.a << ": ours " << quant::fp6_e2m3_to_f32(uint8_t(p.a))
         << ", ml_dtypes " << float_of(p.b);
 }
 
@@ -84,6 +94,11 @@ TEST(Fp8E4M3VsMlDtypes, EncodeGoldenInputs) {
 TEST(Fp6E3M2VsMlDtypes, EncodeGoldenInputs) {
   check_encode_golden({"fp6_e3m2fn_encode.txt", quant::fp6_e3m2_from_f32, 30.0f,
                        quant::kFp6E3M2MaxCode, 0x20, quant::kFp6E3M2MaxCode});
+}
+
+TEST(Fp6E2M3VsMlDtypes, EncodeGoldenInputs) {
+  check_encode_golden({"fp6_e2m3fn_encode.txt", quant::fp6_e2m3_from_f32, 7.75f,
+                       quant::kFp6E2M3MaxCode, 0x20, quant::kFp6E2M3MaxCode});
 }
 
 // Whole rows against numpy: scale = fp32(amax / max), q = rne(fp32(w / scale)) through

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels/quant/finite.h"
+#include "kernels/quant/fp6_e2m3.h"
 #include "kernels/quant/fp6_e3m2.h"
 #include "kernels/quant/fp8_e4m3.h"
 #include "kernels/quant/int8.h"
@@ -87,6 +88,31 @@ TEST(Fp6E3M2Known, Encode) {
   EXPECT_EQ(quant::fp6_e3m2_from_f32(1.125f), 0x0c);     // tie 1.0|1.25 -> 1.0
   EXPECT_EQ(quant::fp6_e3m2_from_f32(1.375f), 0x0e);     // tie 1.25|1.5 -> 1.5
   EXPECT_EQ(quant::fp6_e3m2_from_f32(-3.5f), 0x33);
+}
+
+TEST(Fp6E2M3Known, Decode) {
+  EXPECT_EQ(quant::fp6_e2m3_to_f32(0x1f), 7.5f);       // 0.11.111 = 1.875 * 2^(3-1)
+  EXPECT_EQ(quant::fp6_e2m3_to_f32(0x3f), -7.5f);
+  EXPECT_EQ(quant::fp6_e2m3_to_f32(0x01), 0.125f);     // subnormal 1/8
+  EXPECT_EQ(quant::fp6_e2m3_to_f32(0x07), 0.875f);     // largest subnormal
+  EXPECT_EQ(quant::fp6_e2m3_to_f32(0x08), 1.0f);       // smallest normal
+  EXPECT_EQ(quant::fp6_e2m3_to_f32(0x0c), 1.5f);       // 0.01.100
+  EXPECT_EQ(quant::fp6_e2m3_to_f32(0x10), 2.0f);
+  EXPECT_EQ(bits_of(quant::fp6_e2m3_to_f32(0x20)), 0x80000000u);  // -0
+}
+
+TEST(Fp6E2M3Known, Encode) {
+  EXPECT_EQ(quant::fp6_e2m3_from_f32(7.5f), 0x1f);
+  EXPECT_EQ(quant::fp6_e2m3_from_f32(7.75f), 0x1f);    // tie 7.5|8 (8 not representable)
+  EXPECT_EQ(quant::fp6_e2m3_from_f32(1e30f), 0x1f);
+  EXPECT_EQ(quant::fp6_e2m3_from_f32(-kInf), 0x3f);
+  EXPECT_EQ(quant::fp6_e2m3_from_f32(kNaN), 0x1f);     // NVIDIA: NaN -> +max
+  EXPECT_EQ(quant::fp6_e2m3_from_f32(-0.0f), 0x20);
+  EXPECT_EQ(quant::fp6_e2m3_from_f32(0.0625f), 0x00);  // tie 0|0.125 -> even 0
+  EXPECT_EQ(quant::fp6_e2m3_from_f32(0.1875f), 0x02);  // tie 1|2 subnormal -> 2
+  EXPECT_EQ(quant::fp6_e2m3_from_f32(0.9375f), 0x08);  // tie 7|8: carry to normal
+  EXPECT_EQ(quant::fp6_e2m3_from_f32(1.0625f), 0x08);  // tie 1.0|1.125 -> 1.0
+  EXPECT_EQ(quant::fp6_e2m3_from_f32(-3.5f), 0x36);    // -(1.75 * 2): 1.10.110
 }
 
 TEST(Fp6E3M2Known, PackFourCodesInThreeBytes) {
@@ -195,7 +221,7 @@ TEST(CodecTableKnown, UnknownNameListsValidOnes) {
     parse_weight_format("fp4");
     FAIL() << "parse_weight_format accepted 'fp4'";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "unknown precision 'fp4' (valid: fp32, fp16, bf16, int8, fp8, fp6)");
+    EXPECT_STREQ(e.what(), "unknown precision 'fp4' (valid: fp32, fp16, bf16, int8, fp8, fp6, fp6-e2m3)");
   }
 }
 

@@ -117,19 +117,24 @@ struct Fp6Unpack {
   }
 };
 
-// E3M2 S.EEE.MM -> fp16 S.00EEE.MM00000000: value times 2^-12, subnormals included. With
-// the code in bits 15..10, an arithmetic shift right by 2 leaves the sign in bit 15 and
-// EEEMM in bits 12..8; the mask keeps exactly those.
+// fp6 -> fp16 by moving fields, subnormals included. With the code in bits 15..10, an
+// arithmetic shift right leaves the sign in bit 15 and the magnitude bits at the bottom of
+// fp16's exponent, and the mask keeps exactly those:
+//   E3M2 S.EEE.MM  -> S.00EEE.MM00000000  shift 2, mask 0x9f00: value * 2^-12 (bias 15 vs 3)
+//   E2M3 S.EE.MMM  -> S.000EE.MMM0000000  shift 3, mask 0x8f80: value * 2^-14 (bias 15 vs 1)
+template <int kExp>  // 3: E3M2, 2: E2M3
 struct DecodeFp6Bits {
   static constexpr int kStep = 32, kStepBytes = 24;
-  static constexpr float kUnscale = 4096.0f;
+  static constexpr float kUnscale = kExp == 3 ? 4096.0f : 16384.0f;
+  static constexpr int kShift = 5 - kExp;
+  static constexpr int16_t kKeep = kExp == 3 ? int16_t(0x9f00) : int16_t(0x8f80);
   Fp6Unpack unpack;
   void operator()(const uint8_t* p, __m256* v) const {
     __m256i c[2];
     unpack(p, c);
-    const __m256i keep = _mm256_set1_epi16(int16_t(0x9f00));
+    const __m256i keep = _mm256_set1_epi16(kKeep);
     for (int h = 0; h < 2; ++h) {
-      __m256i f16 = _mm256_and_si256(_mm256_srai_epi16(c[h], 2), keep);
+      __m256i f16 = _mm256_and_si256(_mm256_srai_epi16(c[h], kShift), keep);
       v[2 * h] = _mm256_cvtph_ps(_mm256_castsi256_si128(f16));
       v[2 * h + 1] = _mm256_cvtph_ps(_mm256_extracti128_si256(f16, 1));
     }

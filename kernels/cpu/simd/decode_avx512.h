@@ -109,15 +109,17 @@ struct Decode512Fp6Table {
 };
 
 
-// fp6 E3M2 straight to fp32, 16 codes per vector, no fp16 step (VBMI). Measured (bench_linear
+// fp6 (E3M2 or E2M3) straight to fp32, 16 codes per vector, no fp16 step (VBMI). Measured (bench_linear
 // gemv_warm, Zen 5): 8% faster than looking up fp16 high bytes with a byte permute and
 // converting with F16C, 15% faster than the AVX2 file's shift-and-mask decode done 32 lanes
 // wide, 10x faster than gathering fp32 from a table in memory.
 //   1. a byte permute puts the 3-byte block holding codes 2q, 2q+1 at the bottom of qword q;
 //   2. a multishift copies each code into byte 0 of its dword (magnitude in bits 4..0) and,
 //      shifted up by 2, into byte 3 (sign in bit 31);
-//   3. a two-table permute (vpermt2ps) looks the 5-bit magnitude up among 32 fp32 values;
+//   3. a two-table permute (vpermt2ps) looks the 5-bit magnitude up among 32 fp32 values
+//      (the only step that depends on the exponent/mantissa split);
 //   4. the sign bit is OR-ed in (vpternlogd).
+template <int kExp>  // 3: E3M2, 2: E2M3
 struct Decode512Fp6Permute {
   static constexpr int kStep = 32, kStepBytes = 24;
   static constexpr float kUnscale = 1.0f;
@@ -126,11 +128,16 @@ struct Decode512Fp6Permute {
     for (int b = 0; b < 64; ++b) idx[b] = int8_t(3 * (first_block + b / 16) + (b % 8 < 3 ? b % 8 : 0));
     return _mm512_load_si512(idx);
   }
+  // Magnitude code c = e.m (kMan mantissa bits, bias 2^(kExp-1) - 1): normal (1 + m 2^-kMan)
+  // 2^(e-bias) = (2^kMan + m) 2^(e-1) / 2^(bias+kMan-1), subnormal m 2^(1-bias-kMan); integer
+  // arithmetic and one exact division (no libm in this file).
   static __m512 magnitudes(int half) {
+    constexpr int kMan = 5 - kExp, kBias = (1 << (kExp - 1)) - 1;
+    constexpr float kDenominator = float(1 << (kBias + kMan - 1));
     alignas(64) float t[16];
     for (int i = 0; i < 16; ++i) {
-      const int c = 16 * half + i, e = c >> 2, m = c & 3;
-      t[i] = e ? float(4 + m) * float(1 << e) / 32.0f : float(m) / 16.0f;  // 2^(e-3) (1 + m/4); m 2^-4
+      const int c = 16 * half + i, e = c >> kMan, m = c & ((1 << kMan) - 1);
+      t[i] = float(e ? ((1 << kMan) + m) << (e - 1) : m) / kDenominator;
     }
     return _mm512_load_ps(t);
   }

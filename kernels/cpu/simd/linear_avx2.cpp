@@ -13,7 +13,8 @@ bool simd_handles(WeightFormat format) {
     case WeightFormat::bf16:
     case WeightFormat::int8:
     case WeightFormat::fp8_e4m3:
-    case WeightFormat::fp6_e3m2: return true;
+    case WeightFormat::fp6_e3m2:
+    case WeightFormat::fp6_e2m3: return true;
   }
   return false;
 }
@@ -28,12 +29,14 @@ void linear_avx2(const LinearProblem& p) {
       if (p.lut_decode) return run<VecAvx2>(DecodeFp8Table{p.fp8_table}, p);
       return run<VecAvx2>(DecodeFp8Bits{}, p);
     case WeightFormat::fp6_e3m2:
+    case WeightFormat::fp6_e2m3:
       if (p.lut_decode) {
         DecodeFp6Table dec;
         dec.table = p.fp6_table;
         return run<VecAvx2>(dec, p);
       }
-      return run<VecAvx2>(DecodeFp6Bits{}, p);
+      if (p.codec->format == WeightFormat::fp6_e2m3) return run<VecAvx2>(DecodeFp6Bits<2>{}, p);
+      return run<VecAvx2>(DecodeFp6Bits<3>{}, p);
   }
   __builtin_trap();  // linear.cpp checks simd_handles() first
 }

@@ -24,12 +24,14 @@ void linear_avx512(const LinearProblem& p) {
       if (p.lut_decode) return run<VecAvx512>(Decode512Fp8Table{p.fp8_table}, p);
       return run<VecAvx512>(Decode512Fp8Bits{}, p);
     case WeightFormat::fp6_e3m2:
+    case WeightFormat::fp6_e2m3:
       if (p.lut_decode) {
         Decode512Fp6Table dec;
         dec.table = p.fp6_table;
         return run<VecAvx512>(dec, p);
       }
-      return run<VecAvx512>(Decode512Fp6Permute{}, p);
+      if (p.codec->format == WeightFormat::fp6_e2m3) return run<VecAvx512>(Decode512Fp6Permute<2>{}, p);
+      return run<VecAvx512>(Decode512Fp6Permute<3>{}, p);
   }
   __builtin_trap();  // linear.cpp checks simd_handles() first
 }

@@ -42,7 +42,7 @@ struct LinearProblem {
   bool parallel = false;         // the caller decided the problem is big enough for threads
   bool lut_decode = false;       // fp8/fp6 through the tables below instead of bit moves
   const float* fp8_table = nullptr;  // [256] fp8 E4M3 code -> fp32 (unscaled)
-  const float* fp6_table = nullptr;  // [64] fp6 E3M2 code -> fp32 (unscaled)
+  const float* fp6_table = nullptr;  // [64] code of this fp6 format (E3M2 or E2M3) -> fp32 (unscaled)
   float* scratch = nullptr;      // [simd_scratch_floats(...)] fp32, uninitialized
 };
 
