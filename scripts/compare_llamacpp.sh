@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# llmrun's weight formats side by side with llama.cpp's on the same weights and text:
+# KL divergence against each side's own 16-bit model on the same scored positions, bits
+# per weight, decode and prefill speed. Writes one markdown table (WORK/table.md).
+#
+#   scripts/compare_llamacpp.sh -b LLAMA_BUILD -m HF_DIR [-l LLMRUN_MODEL] [-p PRECISIONS]
+#                               [-w WORK] [-n NAME] [-t THREADS] [-c CHUNKS] [-f TEXT]
+#
+#   -b  llama.cpp build folder (bin/llama-perplexity, llama-quantize, llama-bench); its
+#       source (convert_hf_to_gguf.py) is taken to be the folder above, or -s SRC
+#   -m  HF-layout checkpoint folder converted to llama.cpp's GGUF F16 (skipped when
+#       WORK/F16.gguf exists), then quantized to Q8_0, Q6_K and Q4_K_M
+#   -l  what llmrun loads (default: -m); must hold the same weights (e.g. the GGUF that
+#       -m was dequantized from) and a tokenizer
+#   -p  llmrun precisions, comma list (default fp16,int8,fp8,fp6 and each with the
+#       embedding/LM head quantized too: mixed:attn=F,mlp=F,embed=F)
+#   -w  work folder (default /tmp/compare-llamacpp/NAME); -n NAME (default: basename of -m)
+#   -t  threads for both sides (default 2); -c chunks of 512 tokens (default 16 = 8,192 tokens)
+#   -f  text (default ../shared/fixtures/wikitext2/wiki.test.raw from the repo root)
+# Environment: PYTHON (default python3) with torch, transformers, numpy, sentencepiece and
+# llama.cpp's gguf-py (convert_hf_to_gguf.py's needs; the helper needs numpy and gguf);
+# LLMEVAL (default build/bin/llmeval of this repo).
+#
+# Scored positions: llama-perplexity scores positions 256..510 of each 512-token chunk
+# (BOS in place of each chunk's first token when the tokenizer adds BOS). `llmeval kld`
+# scores all 511 positions of its windows and cannot be told otherwise, so llmrun's side
+# runs `llmeval logits` on llama.cpp's own token windows (read from the .kld file) and
+# scripts/compare_llamacpp.py scores the same positions; it also reports whether llmrun's
+# tokenizer gives the same ids and how far the two 16-bit baselines are apart.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build= src= model= llmrun_model= work= name= threads=2 chunks=16 text=
+precisions="fp16,int8,fp8,fp6,mixed:attn=int8,mlp=int8,embed=int8,mixed:attn=fp8,mlp=fp8,embed=fp8,mixed:attn=fp6,mlp=fp6,embed=fp6"
+quants="Q8_0 Q6_K Q4_K_M"
+die() { echo "compare_llamacpp: $*" >&2; exit 1; }
+while getopts "b:s:m:l:p:w:n:t:c:f:" o; do
+  case $o in
+    b) build=$OPTARG ;; s) src=$OPTARG ;; m) model=$OPTARG ;; l) llmrun_model=$OPTARG ;;
+    p) precisions=$OPTARG ;; w) work=$OPTARG ;; n) name=$OPTARG ;; t) threads=$OPTARG ;;
+    c) chunks=$OPTARG ;; f) text=$OPTARG ;; *) sed -n '2,20p' "$0" >&2; exit 2 ;;
+  esac
+done
+[ -n "$build" ] && [ -n "$model" ] || { sed -n '2,20p' "$0" >&2; exit 2; }
+build=$(cd "$build" && pwd)
+src=${src:-$(dirname "$build")}
+llmrun_model=${llmrun_model:-$model}
+name=${name:-$(basename "$model")}
+work=${work:-/tmp/compare-llamacpp/$name}
+text=${text:-$root/../shared/fixtures/wikitext2/wiki.test.raw}
+python=${PYTHON:-python3}
+llmeval=${LLMEVAL:-$root/build/bin/llmeval}
+helper=$root/scripts/compare_llamacpp.py
+for b in llama-perplexity llama-quantize llama-bench; do [ -x "$build/bin/$b" ] || die "no $build/bin/$b"; done
+[ -x "$llmeval" ] || die "no llmeval at $llmeval (set LLMEVAL)"
+[ -f "$text" ] || die "no text file $text"
+mkdir -p "$work"
+log=$work/run.log
+: > "$log"
+t_all=$(date +%s)
+step() {  # step NAME STDOUT STDERR CMD...: run with output to files, log the command and its time
+  local t0 rc=0; t0=$(date +%s)
+  echo "== $1: ${*:4}" | tee -a "$log" >&2
+  if [ "$2" = "$3" ]; then "${@:4}" > "$2" 2>&1 || rc=$?; else "${@:4}" > "$2" 2> "$3" || rc=$?; fi
+  echo "   $1: $(( $(date +%s) - t0 )) s" | tee -a "$log" >&2
+  [ $rc -eq 0 ] || die "$1 failed (exit $rc): see $3"
+}
+
+{
+  echo "date: $(date -u +%FT%TZ)"
+  echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(grep -q avx512f /proc/cpuinfo && echo AVX-512 || echo AVX2 only)"
+  echo "llama.cpp: $(git -C "$src" rev-parse HEAD 2>/dev/null || echo unknown)"
+  echo "llmrun: $(git -C "$root" rev-parse --short HEAD), llmeval $llmeval"
+  echo "model: $model; llmrun loads: $llmrun_model; text: $text; chunks: $chunks x 512; threads: $threads"
+} | tee -a "$log" >&2
+
+# 1. llama.cpp's GGUFs: F16 from the HF folder, then the quantized ones from F16.
+if [ ! -f "$work/F16.gguf" ]; then
+  step convert "$work/convert.log" "$work/convert.log" \
+    "$python" "$src/convert_hf_to_gguf.py" "$model" --outtype f16 --outfile "$work/F16.gguf"
+fi
+for q in $quants; do
+  [ -f "$work/$q.gguf" ] && continue
+  step "quantize $q" "$work/quantize-$q.log" "$work/quantize-$q.log" \
+    "$build/bin/llama-quantize" "$work/F16.gguf" "$work/$q.gguf" "$q" "$threads"
+done
+
+# 2. llama.cpp KL: the F16 run writes the base log-probs, each quantized run reads them.
+step "llama-perplexity F16" "$work/perplexity-F16.log" "$work/perplexity-F16.log" \
+  "$build/bin/llama-perplexity" -m "$work/F16.gguf" -f "$text" -c 512 --chunks "$chunks" -t "$threads" \
+  --kl-divergence-base "$work/F16.kld"
+for q in $quants; do
+  step "llama-perplexity $q" "$work/perplexity-$q.log" "$work/perplexity-$q.log" \
+    "$build/bin/llama-perplexity" -m "$work/$q.gguf" -c 512 -t "$threads" \
+    --kl-divergence-base "$work/F16.kld" --kl-divergence
+done
+
+# 3. llmrun KL on the same windows and positions.
+step "llmrun KL" /dev/null "$work/llmrun-kl.log" \
+  "$python" "$helper" llmrun-kl --llmeval "$llmeval" --model "$llmrun_model" --kld-base "$work/F16.kld" \
+  --gguf "$work/F16.gguf" --text "$text" --precisions "$precisions" --threads "$threads" --out "$work/llmrun-kl.json"
+
+# 4. Speed: decode 64 tokens from an empty context, prefill 512 (3 repetitions each side).
+ms=(-m "$work/F16.gguf"); for q in $quants; do ms+=(-m "$work/$q.gguf"); done
+step llama-bench "$work/llama-bench.json" "$work/llama-bench.log" \
+  "$build/bin/llama-bench" "${ms[@]}" -p 512 -n 64 -t "$threads" -r 3 -o json
+step "llmeval bench decode" "$work/llmeval-bench-decode.log" "$work/llmeval-bench-decode.log" \
+  "$llmeval" bench --model "$llmrun_model" --precisions "$precisions" --device cpu --threads "$threads" \
+  --prompt-len 16 --gen-len 64 --reps 3 --out "$work/llmeval-bench-decode"
+step "llmeval bench prefill" "$work/llmeval-bench-prefill.log" "$work/llmeval-bench-prefill.log" \
+  "$llmeval" bench --model "$llmrun_model" --precisions "$precisions" --device cpu --threads "$threads" \
+  --prompt-len 512 --gen-len 1 --reps 3 --out "$work/llmeval-bench-prefill"
+
+# 5. The table.
+"$python" "$helper" table --work "$work" --precisions "$precisions" --quants "${quants// /,}" --name "$name" \
+  > "$work/table.md"
+echo "total: $(( $(date +%s) - t_all )) s" | tee -a "$log" >&2
+cat "$work/table.md"
