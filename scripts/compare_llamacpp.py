@@ -259,12 +259,27 @@ def table(a):
     out += ["| " + " | ".join(r) + " |" for r in rows]
     x = kl["llama_f16_vs_llmrun_fp16"]
     t = kl["tokenization"]
+    f16_ppl = parse_perplexity_log(os.path.join(w, "perplexity-F16.log"))["final_estimate_ppl"]
     out += ["", f"- llama.cpp F16 vs llmrun fp16 on the same positions: mean KL {fmt(x['mean_kl'])}, "
-                f"p99 {fmt(x['p99_kl'])}, same top-1 {100 * x['same_top1']:.2f} %, ppl {x['ppl_base']:.3f} vs "
+                f"p99 {fmt(x['p99_kl'])}, same top-1 {100 * x['same_top1']:.2f} %, ppl {f16_ppl:.3f} vs "
                 f"{x['ppl']:.3f}.",
             f"- Tokenization: llama.cpp {t['llama_cpp_tokens']} ids scored; llmrun's ids for the whole text "
             f"({t['llmrun_tokens_whole_text']}) differ from them at {t['mismatches_in_scored_range']} of those "
             f"positions" + (f" (first at {t['first_mismatch']})" if t["first_mismatch"] is not None else "") + "."]
+    for q in quants:
+        from gguf import GGUFReader
+        counts = {}
+        for t in GGUFReader(os.path.join(w, f"{q}.gguf")).tensors:
+            counts[t.tensor_type.name] = counts.get(t.tensor_type.name, 0) + 1
+        types = sorted(counts.items(), key=lambda kv: -kv[1])
+        m = re.search(r"WARNING: (\d+) of (\d+) tensor\(s\) required fallback",
+                      open(os.path.join(w, f"quantize-{q}.log"), errors="replace").read())
+        note = os.path.join(w, f"{q}.note")
+        out.append(f"- {q} file's tensor types: " + ", ".join(f"{n} {ty}" for ty, n in types)
+                   + (f"; {m.group(1)} of {m.group(2)} tensors fell back to another type (row length)" if m else "")
+                   + (f"; {open(note).read().strip().split(': ', 1)[1]}" if os.path.exists(note) else "") + ".")
+    if os.path.exists(os.path.join(w, "prefill.note")):
+        out.append("- " + open(os.path.join(w, "prefill.note")).read().strip() + "; llama-bench's pp512 at 512.")
     print("\n".join(out))
 
 
