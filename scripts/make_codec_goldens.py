@@ -15,6 +15,7 @@ Files (text, one record per line, floats as their fp32 bit patterns in hex):
                      the saturation boundary, zeros, fp32 subnormals, inf, NaN, and
                      log-uniform random values, each with both signs
   rows.txt           whole-row encodes (scale and packed bytes) for int8, fp8, fp6, fp6-e2m3
+                     and the group-scaled int8-g32, fp8-g32, fp6-e2m3-g32
 """
 import sys
 from pathlib import Path
@@ -30,6 +31,8 @@ FORMATS = {
     "fp6_e2m3fn": (ml_dtypes.float6_e2m3fn, 64, 7.75),
 }
 ROW_MAX = {"int8": 127.0, "fp8": 448.0, "fp6": 28.0, "fp6-e2m3": 7.5}
+# Group-scaled formats: element format and weights per fp16 scale (grouped_codec.h).
+GROUPED = {"int8-g32": ("int8", 32), "fp8-g32": ("fp8", 32), "fp6-e2m3-g32": ("fp6-e2m3", 32)}
 ROW_DTYPE = {"fp6": "fp6_e3m2fn", "fp6-e2m3": "fp6_e2m3fn"}
 
 
@@ -69,12 +72,8 @@ def interesting_inputs(table, overflow_mid, rng):
     return sorted(set(out))
 
 
-def row_reference(fmt, w):
-    """numpy/ml_dtypes reference of one encode_row: (scale, packed bytes)."""
-    w = np.asarray(w, dtype=np.float32)
-    amax = np.max(np.abs(w)) if w.size else np.float32(0)
-    scale = np.float32(1) if amax == 0 else np.float32(amax) / np.float32(ROW_MAX[fmt])
-    q = w / scale  # fp32 division, as the spec's w / scale
+def codes_of(fmt, q):
+    """Packed bytes of the already scaled values q (float32) in element format fmt."""
     if fmt == "int8":
         codes = np.clip(np.rint(q), -127, 127).astype(np.int8).view(np.uint8)
     elif fmt == "fp8":
@@ -86,10 +85,63 @@ def row_reference(fmt, w):
         c = np.concatenate([codes, np.zeros(pad, np.uint8)]).astype(np.uint32).reshape(-1, 4)
         word = c[:, 0] | c[:, 1] << 6 | c[:, 2] << 12 | c[:, 3] << 18
         codes = np.stack([word & 0xFF, word >> 8 & 0xFF, word >> 16 & 0xFF], 1).reshape(-1)
-    return scale, [int(b) for b in codes]
+    return [int(b) for b in codes]
+
+
+def row_reference(fmt, w):
+    """numpy/ml_dtypes reference of one encode_row: (scale, packed bytes)."""
+    w = np.asarray(w, dtype=np.float32)
+    if fmt in GROUPED:
+        return np.float32(1), grouped_reference(*GROUPED[fmt], w)
+    amax = np.max(np.abs(w)) if w.size else np.float32(0)
+    scale = np.float32(1) if amax == 0 else np.float32(amax) / np.float32(ROW_MAX[fmt])
+    return scale, codes_of(fmt, w / scale)  # fp32 division, as the spec's w / scale
+
+
+def group_scale(amax, elem):
+    """The smallest fp16 at or above fp32(amax / max) (2^-24 at least, 65504 at most; 1 for 0)."""
+    if amax == 0:
+        return np.float16(1)
+    want = np.float32(amax) / np.float32(ROW_MAX[elem])
+    if want >= np.float32(65504):
+        return np.float16(65504)
+    h = np.float16(want)  # numpy rounds to nearest even
+    if np.float32(h) < want:
+        h = np.nextafter(h, np.float16(np.inf))
+    return max(h, np.float16(2.0**-24))
+
+
+def grouped_reference(elem, group, w):
+    out = []
+    for g0 in range(0, len(w), group):
+        part = w[g0:g0 + group]
+        s = group_scale(np.max(np.abs(part)), elem)
+        q = np.zeros(group, np.float32)
+        q[:len(part)] = part / np.float32(s)  # padding codes are 0
+        out += [int(b) for b in np.array([s], np.float16).view(np.uint8)] + codes_of(elem, q)
+    return out
+
+
+def grouped_row_inputs(fmt, rng):
+    group = GROUPED[fmt][1]
+    rows = [np.zeros(group + 3, np.float32)]
+    for n, sigma in [(1, 1.0), (group, 0.02), (group + 1, 300.0), (3 * group - 5, 1e-3), (4 * group, 1.0)]:
+        rows.append((rng.standard_normal(n) * sigma).astype(np.float32))
+    # Groups on both sides of fp16's subnormal and overflow limits, and one all-zero group.
+    w = (rng.standard_normal(4 * group) * 0.5).astype(np.float32)
+    w[:group] *= np.float32(1e-9)
+    w[group:2 * group] = 0
+    w[2 * group:3 * group] *= np.float32(1e7)
+    rows.append(w)
+    # Log-uniform magnitudes: every group's fp16 scale rounding, up and down.
+    for _ in range(4):
+        rows.append((np.exp2(rng.uniform(-30, 12, 2 * group)) * rng.choice([-1, 1], 2 * group)).astype(np.float32))
+    return rows
 
 
 def row_inputs(fmt, rng):
+    if fmt in GROUPED:
+        return grouped_row_inputs(fmt, rng)
     m = ROW_MAX[fmt]
     rows = [np.zeros(5, np.float32), np.zeros(1, np.float32)]
     # Scale exactly 1 (amax = max): the other entries sit exactly on ties between codes.
@@ -135,7 +187,7 @@ def main():
                 f.write(f"{b:08x} {int(c):02x}\n")
     with open(out / "rows.txt", "w") as f:
         f.write(header + "# row FORMAT N SCALE_BITS / w INPUT_BITS... / q PACKED_BYTES...\n")
-        for fmt in ROW_MAX:
+        for fmt in list(ROW_MAX) + list(GROUPED):
             for w in row_inputs(fmt, rng):
                 scale, packed = row_reference(fmt, w)
                 f.write(f"row {fmt} {len(w)} {bits(scale):08x}\n")

@@ -59,8 +59,11 @@ void visit_format(WeightFormat format, const char* weight_name, Fn&& fn) {
     case WeightFormat::fp8_e4m3: return fn(std::integral_constant<WeightFormat, WeightFormat::fp8_e4m3>{});
     case WeightFormat::fp6_e3m2: return fn(std::integral_constant<WeightFormat, WeightFormat::fp6_e3m2>{});
     case WeightFormat::fp6_e2m3: return fn(std::integral_constant<WeightFormat, WeightFormat::fp6_e2m3>{});
+    case WeightFormat::int8_g32:
+    case WeightFormat::fp8_g32:
+    case WeightFormat::fp6_e2m3_g32: break;  // group-scaled: CPU only so far
   }
-  fail(weight_name, ": no CUDA kernel for weight format ", int(format));
+  fail(weight_name, ": no CUDA kernel for weight format ", format_name(format), " (use --device cpu)");
 }
 
 }  // namespace llmrun::LLMRUN_CUDA_NS

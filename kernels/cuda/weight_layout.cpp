@@ -10,7 +10,7 @@ namespace llmrun::cuda_layout {
 
 Geometry geometry(WeightFormat format) {
   const Geometry g = geometry_of(format);
-  if (g.codes_per_segment == 0) fail("weight format ", int(format), " has no CUDA device layout");
+  if (g.codes_per_segment == 0) fail("weight format ", format_name(format), " has no CUDA device layout");
   return g;
 }
 
@@ -67,6 +67,8 @@ uint32_t get_fp6(const uint8_t* row, int64_t segments, int64_t k) {
 
 DevicePackedWeight pack_for_device(const HostWeight& w) {
   const CodecRecord& c = codec(w.format);
+  if (!has_device_layout(w.format))
+    fail(w.name, ": weight format ", c.name, " has no CUDA kernel yet (it runs on the CPU: --device cpu)");
   const Geometry g = geometry(w.format);
   const int64_t host_row = c.row_bytes(w.cols);
   if (w.rows < 0 || w.cols < 0 || int64_t(w.packed.size()) != w.rows * host_row ||

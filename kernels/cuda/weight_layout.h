@@ -68,9 +68,15 @@ LLMRUN_HD constexpr Geometry geometry_of(WeightFormat format) {
     case WeightFormat::fp8_e4m3: return {16, 1, 0};
     case WeightFormat::fp6_e3m2: return {64, 3, 12};
     case WeightFormat::fp6_e2m3: return {64, 3, 14};
+    // Group-scaled formats have no device layout yet (geometry() names them).
+    case WeightFormat::int8_g32:
+    case WeightFormat::fp8_g32:
+    case WeightFormat::fp6_e2m3_g32: break;
   }
   return {0, 0, 0};
 }
+
+LLMRUN_HD constexpr bool has_device_layout(WeightFormat format) { return geometry_of(format).codes_per_segment != 0; }
 
 // The fp6 formats (E3M2, E2M3) share the host packing (4 codes in 3 bytes) and the device
 // planes below; only the decode differs.

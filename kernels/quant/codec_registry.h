@@ -10,4 +10,7 @@ extern const CodecRecord kCodecInt8;  // codec_int8.cpp
 extern const CodecRecord kCodecFp8;   // codec_fp8.cpp
 extern const CodecRecord kCodecFp6;   // codec_fp6.cpp
 extern const CodecRecord kCodecFp6E2M3;  // codec_fp6_e2m3.cpp
+extern const CodecRecord kCodecInt8G32;      // codec_grouped.cpp
+extern const CodecRecord kCodecFp8G32;       // codec_grouped.cpp
+extern const CodecRecord kCodecFp6E2M3G32;   // codec_grouped.cpp
 }  // namespace llmrun

@@ -20,6 +20,10 @@ enum class WeightFormat : uint8_t {
   fp8_e4m3 = 4,  // "fp8": OCP E4M3FN, scale = amax / 448, 1 code per byte (fp8_e4m3.h)
   fp6_e3m2 = 5,  // "fp6": E3M2, scale = amax / 28, 4 codes per 3 bytes (fp6_e3m2.h)
   fp6_e2m3 = 6,  // "fp6-e2m3": E2M3, scale = amax / 7.5, packed as fp6_e3m2 (fp6_e2m3.h)
+  // Group-scaled (grouped_codec.h): an fp16 scale per 32 weights inside each block.
+  int8_g32 = 7,      // "int8-g32": 2 + 32 bytes per 32 weights (8.5 bits), as Q8_0
+  fp8_g32 = 8,       // "fp8-g32": 2 + 32 bytes (8.5 bits)
+  fp6_e2m3_g32 = 9,  // "fp6-e2m3-g32": 2 + 24 bytes (6.5 bits)
 };
 
 struct CodecRecord {
@@ -29,7 +33,7 @@ struct CodecRecord {
   int block_size;         // weights per packed block
   int block_bytes;        // bytes per packed block
   bool scaled;            // one fp32 scale per row (value = decode(code) * scale)
-  float max_code_value;   // largest finite decoded code (scale = amax / this); 0 if unscaled
+  float max_code_value;   // largest finite decoded code (scale = amax / this); 0 for f32/f16/bf16
 
   // src[n] fp32 -> dst packed row (padded to whole blocks); writes the row's scale
   // (1 for unscaled formats and for all-zero rows). src must be finite.
@@ -42,8 +46,14 @@ struct CodecRecord {
   // Packed rows read from files are checked with it: such a code must never reach a kernel
   // (decoders need not agree on it: the AVX2 fp8 decode gave 480 where the reference gave NaN).
   int64_t (*first_non_finite)(const uint8_t* src, int64_t n);
+  // Group-scaled formats: weights per scale (= block_size; the fp16 scale is inside each
+  // block, the row scale is 1), and that scale of a block. 0 / nullptr otherwise.
+  int group_size = 0;
+  float (*block_scale)(const uint8_t* block) = nullptr;
 
   int64_t row_bytes(int64_t n) const { return (n + block_size - 1) / block_size * block_bytes; }
+  // Rows are stored as packed bytes (U8 [rows, row_bytes]) rather than as a float dtype.
+  bool packed() const { return scaled || group_size > 0; }
 };
 
 const CodecRecord& codec(WeightFormat format);

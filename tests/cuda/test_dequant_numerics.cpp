@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "kernels/cuda/dequant.cuh"
@@ -215,8 +217,39 @@ TEST(DequantNumerics, Fp6EveryCodeAtEverySegmentPosition) {
 
 // ---- the layout itself ------------------------------------------------------------------------
 
-TEST(WeightLayout, EveryCodeLandsWhereUnpackFindsItAndPadsAreZero) {
+// The formats of the codec table with a device layout. The others are listed here on
+// purpose: a new format fails below until it has a layout or is added to the list.
+std::vector<const CodecRecord*> device_codecs() {
+  std::vector<const CodecRecord*> out;
   for (const CodecRecord* c : all_codecs())
+    if (cuda_layout::has_device_layout(c->format)) out.push_back(c);
+  return out;
+}
+
+TEST(WeightLayout, OnlyTheGroupScaledFormatsLackADeviceLayoutAndSaySo) {
+  std::set<std::string> cpu_only;
+  for (const CodecRecord* c : all_codecs())
+    if (!cuda_layout::has_device_layout(c->format)) cpu_only.insert(c->name);
+  EXPECT_EQ(cpu_only, (std::set<std::string>{"int8-g32", "fp8-g32", "fp6-e2m3-g32"}));
+  for (const std::string& name : cpu_only) {
+    HostWeight w;
+    w.name = "model.layers.0.mlp.up_proj.weight";
+    w.format = parse_weight_format(name);
+    w.rows = 1;
+    w.cols = 32;
+    w.packed.assign(size_t(codec(w.format).row_bytes(32)), 0);
+    w.scales.assign(1, 1.0f);
+    try {
+      cuda_layout::pack_for_device(w);
+      ADD_FAILURE() << name << ": packed for the device without a layout";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(WeightLayout, EveryCodeLandsWhereUnpackFindsItAndPadsAreZero) {
+  for (const CodecRecord* c : device_codecs())
     for (auto [rows, cols] : {std::pair<int64_t, int64_t>{1, 1}, {3, 769}, {2, 5125}, {5, 64}, {7, 65}, {4, 3}}) {
       SCOPED_TRACE(std::string(c->name) + " [" + std::to_string(rows) + "," + std::to_string(cols) + "]");
       const HostWeight w = sweep_weight(c->format, rows, cols, 11);
@@ -241,7 +274,7 @@ TEST(WeightLayout, EveryCodeLandsWhereUnpackFindsItAndPadsAreZero) {
 TEST(WeightLayout, EveryByteIsOneCodeBit) {
   // Planes must not overlap: a weight of all-ones codes sets every byte of the layout to
   // 0xff within whole segments of valid codes, and nothing else.
-  for (const CodecRecord* c : all_codecs()) {
+  for (const CodecRecord* c : device_codecs()) {
     HostWeight w;
     w.name = "ones";
     w.format = c->format;

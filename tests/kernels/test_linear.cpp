@@ -236,14 +236,18 @@ TEST(Linear, ExactOnSmallIntegers) {
   std::vector<std::pair<KernelIsa, MinifloatDecode>> paths = {{KernelIsa::scalar, MinifloatDecode::bits}};
   for (const FastPath& p : fast_paths()) paths.push_back({p.isa, p.decode});
   for (const CodecRecord* c : all_codecs()) {
-    const float top = c->scaled ? c->max_code_value : 448.0f;
+    const float top = c->scaled || c->group_size ? c->max_code_value : 448.0f;
     const int w_max = std::min(8, int(top));
     std::uniform_int_distribution<int> wv(-w_max, w_max);
     for (int64_t k : {int64_t(1), int64_t(7), int64_t(9), int64_t(64), int64_t(769), int64_t(5125)}) {
       const int64_t m = 17;
       std::vector<float> wf(size_t(m * k));
       for (float& f : wf) f = float(wv(rng));
-      for (int64_t r = 0; r < m; ++r) wf[size_t(r * k + (r * 13) % k)] = (r % 2 ? -top : top);
+      // One top value per row, and per group for a grouped format (scale 1 in every group).
+      const int64_t span = c->group_size ? c->group_size : k;
+      for (int64_t r = 0; r < m; ++r)
+        for (int64_t g = 0; g < k; g += span)
+          wf[size_t(r * k + g + (r * 13) % std::min(span, k - g))] = (r % 2 ? -top : top);
       auto w = std::make_unique<CpuWeight>(host_weight(*c, m, k, wf));
       for (int64_t r = 0; r < m; ++r) ASSERT_EQ(w->scales[size_t(r)], 1.0f) << c->name;
       std::vector<float> bf(static_cast<size_t>(m));
@@ -292,9 +296,11 @@ std::vector<float> every_code_value(WeightFormat f) {
         if ((h & 0x7f80u) != 0x7f80u) v.push_back(quant::bf16_to_f32(uint16_t(h)));
       break;
     case WeightFormat::int8:
+    case WeightFormat::int8_g32:
       for (int q = -127; q <= 127; ++q) v.push_back(float(q));
       break;
     case WeightFormat::fp8_e4m3:
+    case WeightFormat::fp8_g32:
       for (int c = 0; c < 256; ++c)
         if ((c & 0x7f) != 0x7f) v.push_back(quant::fp8_e4m3_to_f32(uint8_t(c)));
       break;
@@ -302,6 +308,7 @@ std::vector<float> every_code_value(WeightFormat f) {
       for (int c = 0; c < 64; ++c) v.push_back(quant::fp6_e3m2_to_f32(uint8_t(c)));
       break;
     case WeightFormat::fp6_e2m3:
+    case WeightFormat::fp6_e2m3_g32:
       for (int c = 0; c < 64; ++c) v.push_back(quant::fp6_e2m3_to_f32(uint8_t(c)));
       break;
   }
@@ -314,14 +321,16 @@ TEST(Linear, FastDecodersReproduceEveryCode) {
   for (const CodecRecord* c : all_codecs()) {
     const std::vector<float> codes = every_code_value(c->format);
     ASSERT_FALSE(codes.empty()) << c->name << ": list its code values in every_code_value()";
-    // Rows of k values; a scaled format's rows start with its largest code value, so that
-    // amax / max_code_value = 1 exactly and the codes are the values themselves.
-    const int64_t per_row = c->scaled ? k - 1 : k;
+    // Rows of k values; a scaled format's rows (a grouped format's groups) start with its
+    // largest code value, so that amax / max_code_value = 1 exactly and the codes are the
+    // values themselves.
+    const int64_t lead = c->scaled ? k : c->group_size;
+    const int64_t per_row = lead ? k - k / lead : k;
     const int64_t m = (int64_t(codes.size()) + per_row - 1) / per_row;
     std::vector<float> values;
-    for (size_t next = 0; next < codes.size();) {
-      if (c->scaled) values.push_back(c->max_code_value);
-      for (int64_t i = 0; i < per_row; ++i, ++next) values.push_back(next < codes.size() ? codes[next] : 0.0f);
+    for (size_t next = 0; values.size() < size_t(m * k);) {
+      const bool leader = lead && values.size() % size_t(lead) == 0;
+      values.push_back(leader ? c->max_code_value : next < codes.size() ? codes[next++] : 0.0f);
     }
     HostWeight h = host_weight(*c, m, k, values);
     for (int64_t r = 0; r < m; ++r) ASSERT_EQ(h.scales[size_t(r)], 1.0f) << c->name;

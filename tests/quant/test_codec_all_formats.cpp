@@ -2,6 +2,7 @@
 // it is in all_codecs(), and fails until it has an error bound below.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <random>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "tests/test_name.h"
+#include "kernels/quant/half.h"
 #include "kernels/quant/weight_format.h"
 #include "tests/quant/codec_references.h"
 
@@ -35,6 +37,8 @@ constexpr double kU = 1.0 / (1 << 24);  // fp32 unit roundoff, 2^-24
 //   fp16:     m = 10, q = 2^-24 -> rel 2^-11, abs 2^-25 (unscaled: scale 1)
 //   bf16:     m = 7, q = 2^-133 -> rel 2^-8, abs 2^-134
 //   fp32:     exact.
+// Grouped formats: the same with each group's fp16 scale in place of the row scale (the
+// codes are computed with the stored fp16 scale, so its rounding adds no error of its own).
 // Scaled formats add three fp32 roundings: the quotient w / scale (relative u), the product
 // code * scale on decode (relative u of <= max * scale), and |y| <= |w| / scale (1 + u). The
 // slack 4u (|w| + max * scale) covers them with room for the abs term's own product.
@@ -47,10 +51,13 @@ ErrorBound round_trip_bound(const CodecRecord& c) {
     case WeightFormat::f32: return {0.0, 0.0};
     case WeightFormat::f16: return {std::ldexp(1.0, -11), std::ldexp(1.0, -25)};
     case WeightFormat::bf16: return {std::ldexp(1.0, -8), std::ldexp(1.0, -134)};
-    case WeightFormat::int8: return {0.0, 0.5};
-    case WeightFormat::fp8_e4m3: return {std::ldexp(1.0, -4), std::ldexp(1.0, -10)};
+    case WeightFormat::int8:
+    case WeightFormat::int8_g32: return {0.0, 0.5};
+    case WeightFormat::fp8_e4m3:
+    case WeightFormat::fp8_g32: return {std::ldexp(1.0, -4), std::ldexp(1.0, -10)};
     case WeightFormat::fp6_e3m2: return {std::ldexp(1.0, -3), std::ldexp(1.0, -5)};
-    case WeightFormat::fp6_e2m3: return {std::ldexp(1.0, -4), std::ldexp(1.0, -4)};
+    case WeightFormat::fp6_e2m3:
+    case WeightFormat::fp6_e2m3_g32: return {std::ldexp(1.0, -4), std::ldexp(1.0, -4)};
   }
   ADD_FAILURE() << c.name << ": no round-trip error bound; derive one in this file";
   return {0.0, 0.0};
@@ -109,7 +116,12 @@ TEST_P(EveryCodec, NameParsesBackAndFieldsAreConsistent) {
   EXPECT_STREQ(format_name(c.format), c.name);
   EXPECT_GE(c.block_size, 1);
   EXPECT_LE(c.bits * c.block_size, 8 * c.block_bytes) << "a block must hold its codes";
-  EXPECT_EQ(c.scaled, c.max_code_value > 0.0f);
+  EXPECT_EQ(c.scaled || c.group_size > 0, c.max_code_value > 0.0f);
+  EXPECT_FALSE(c.scaled && c.group_size > 0) << "a row scale or group scales, not both";
+  EXPECT_EQ(c.group_size > 0, c.block_scale != nullptr);
+  if (c.group_size > 0) {
+    EXPECT_EQ(c.block_size, c.group_size) << "one scale per block";
+  }
   for (int64_t n : kLengths)
     EXPECT_EQ(c.row_bytes(n), (n + c.block_size - 1) / c.block_size * c.block_bytes) << n;
   EXPECT_EQ(c.row_bytes(0), 0);
@@ -128,11 +140,12 @@ TEST_P(EveryCodec, RoundTripWithinDerivedBound) {
       const float expected_scale = c.scaled && amax > 0.0f ? amax / c.max_code_value : 1.0f;
       ASSERT_EQ(e.scale, expected_scale) << c.name << " n=" << n;
       std::vector<float> d = decode_guarded(c, e, n);
-      const double max_term = c.scaled ? double(c.max_code_value) * e.scale : 0.0;
       for (int64_t i = 0; i < n; ++i) {
         const double wi = w[size_t(i)];
-        const double slack = c.scaled ? 4 * kU * (std::fabs(wi) + max_term) : 0.0;
-        const double tol = bound.rel * std::fabs(wi) + bound.abs * e.scale + slack;
+        const double scale = c.group_size ? c.block_scale(e.packed.data() + i / c.group_size * c.block_bytes) : e.scale;
+        const double max_term = c.packed() ? double(c.max_code_value) * scale : 0.0;
+        const double slack = c.packed() ? 4 * kU * (std::fabs(wi) + max_term) : 0.0;
+        const double tol = bound.rel * std::fabs(wi) + bound.abs * scale + slack;
         ASSERT_LE(std::fabs(double(d[size_t(i)]) - wi), tol)
             << c.name << " n=" << n << " sigma=" << sigma << " i=" << i << ": w=" << wi
             << " decoded " << d[size_t(i)] << " scale " << e.scale;
@@ -190,6 +203,61 @@ TEST_P(EveryScaledCodec, TinyRowsStayFinite) {
     std::vector<float> d = decode_guarded(c, e, 3);
     EXPECT_TRUE(std::isfinite(d[0]) && d[0] >= 0.0f && d[1] == -d[0]) << c.name << " " << amax;
     EXPECT_LE(std::fabs(d[0] - amax), 0.5f * amax) << c.name << " " << amax;
+  }
+}
+
+// The group-scaled formats (an fp16 scale inside each block) of the table.
+std::vector<const CodecRecord*> grouped_codecs() {
+  std::vector<const CodecRecord*> grouped;
+  for (const CodecRecord* c : all_codecs())
+    if (c->group_size > 0) grouped.push_back(c);
+  return grouped;
+}
+
+class EveryGroupedCodec : public ::testing::TestWithParam<const CodecRecord*> {};
+
+// Each group's scale is the smallest fp16 at or above amax(group) / max_code_value (fp16's
+// smallest subnormal for groups below its range, 1 for all-zero groups), and the group's
+// largest weight decodes within half of itself (below fp16's range: an eighth plus 2^-24).
+TEST_P(EveryGroupedCodec, GroupScaleIsTheSmallestFp16AtOrAboveAmaxOverMax) {
+  const CodecRecord& c = *GetParam();
+  const int64_t g = c.group_size;
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> log2mag(-30.0f, 15.0f);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (int trial = 0; trial < 2000; ++trial) {
+    const int64_t n = 3 * g + trial % g;  // partial last group too
+    const float mag = std::exp2(log2mag(rng));
+    std::vector<float> w(static_cast<size_t>(n));
+    for (float& v : w) v = normal(rng) * mag;
+    if (trial % 7 == 0) std::fill(w.begin() + g, w.begin() + 2 * g, 0.0f);  // an all-zero group
+    Encoded e = encode_guarded(c, w);
+    ASSERT_EQ(e.scale, 1.0f) << c.name;
+    std::vector<float> d = decode_guarded(c, e, n);
+    for (int64_t g0 = 0; g0 < n; g0 += g) {
+      float amax = 0.0f;
+      int64_t at = g0;
+      for (int64_t i = g0; i < std::min(n, g0 + g); ++i)
+        if (std::fabs(w[size_t(i)]) > amax) amax = std::fabs(w[size_t(i)]), at = i;
+      const uint8_t* block = e.packed.data() + g0 / g * c.block_bytes;
+      const float s = c.block_scale(block);
+      if (amax == 0.0f) {
+        ASSERT_EQ(s, 1.0f) << c.name;
+        continue;
+      }
+      const double want = double(amax) / c.max_code_value;
+      const uint16_t bits = uint16_t(block[0] | block[1] << 8);
+      if (want <= std::ldexp(1.0, -24)) {
+        ASSERT_EQ(bits, 1u) << c.name << " amax " << amax;
+      } else {
+        ASSERT_GE(double(s) * (1 + 2 * kU), want) << c.name << " amax " << amax;
+        ASSERT_LT(double(quant::f16_to_f32(uint16_t(bits - 1))), want * (1 + 2 * kU)) << c.name << " amax " << amax;
+      }
+      // Below fp16's range the scale is fixed at 2^-24: the weight keeps the element code's
+      // relative precision (<= 2^-4 of itself) plus at most one 2^-24 step.
+      const double tol = want <= std::ldexp(1.0, -24) ? double(s) + 0.125 * amax : 0.5 * amax;
+      ASSERT_LE(std::fabs(double(d[size_t(at)]) - w[size_t(at)]), tol) << c.name << " amax " << amax;
+    }
   }
 }
 
@@ -252,6 +320,8 @@ TEST_P(EveryCodec, FirstNonFiniteAgreesWithDecode) {
 INSTANTIATE_TEST_SUITE_P(AllCodecs, EveryCodec, ::testing::ValuesIn(all_codecs()), codec_name);
 INSTANTIATE_TEST_SUITE_P(ScaledCodecs, EveryScaledCodec, ::testing::ValuesIn(scaled_codecs()),
                          codec_name);
+INSTANTIATE_TEST_SUITE_P(GroupedCodecs, EveryGroupedCodec, ::testing::ValuesIn(grouped_codecs()),
+                         codec_name);
 
 // The table lists every enum value once, in enum order, with distinct names.
 TEST(CodecTable, CoversEveryFormatOnce) {
@@ -261,7 +331,7 @@ TEST(CodecTable, CoversEveryFormatOnce) {
     EXPECT_EQ(int(all[i]->format), int(i)) << all[i]->name << " out of enum order";
     EXPECT_TRUE(names.insert(all[i]->name).second) << "duplicate name " << all[i]->name;
   }
-  for (const char* required : {"fp32", "fp16", "bf16", "int8", "fp8", "fp6", "fp6-e2m3"})
+  for (const char* required : {"fp32", "fp16", "bf16", "int8", "fp8", "fp6", "fp6-e2m3", "int8-g32", "fp8-g32", "fp6-e2m3-g32"})
     EXPECT_EQ(names.count(required), 1u) << required;
 }
 

@@ -14,7 +14,10 @@ bool simd_handles(WeightFormat format) {
     case WeightFormat::int8:
     case WeightFormat::fp8_e4m3:
     case WeightFormat::fp6_e3m2:
-    case WeightFormat::fp6_e2m3: return true;
+    case WeightFormat::fp6_e2m3:
+    case WeightFormat::int8_g32:
+    case WeightFormat::fp8_g32:
+    case WeightFormat::fp6_e2m3_g32: return true;
   }
   return false;
 }
@@ -37,6 +40,10 @@ void linear_avx2(const LinearProblem& p) {
       }
       if (p.codec->format == WeightFormat::fp6_e2m3) return run<VecAvx2>(DecodeFp6Bits<2>{}, p);
       return run<VecAvx2>(DecodeFp6Bits<3>{}, p);
+    // The table decoders (lut) are not offered for the grouped formats.
+    case WeightFormat::int8_g32: return run<VecAvx2>(DecodeGrouped<VecAvx2, DecodeInt8, 32>{}, p);
+    case WeightFormat::fp8_g32: return run<VecAvx2>(DecodeGrouped<VecAvx2, DecodeFp8Bits, 32>{}, p);
+    case WeightFormat::fp6_e2m3_g32: return run<VecAvx2>(DecodeGrouped<VecAvx2, DecodeFp6Bits<2>, 32>{}, p);
   }
   __builtin_trap();  // linear.cpp checks simd_handles() first
 }

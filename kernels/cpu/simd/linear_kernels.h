@@ -17,8 +17,10 @@
 // zero-padded to whole vectors), then a 4-row x kGemmTokens micro-kernel (12 accumulators
 // of 16 AVX2 registers, 24 of 32 AVX-512 registers) runs over every token, adding each slice's dot products into out. out is scaled and
 // biased when the tile is done.
+#include <immintrin.h>
 #include <omp.h>
 
+#include <cstdint>
 #include <cstring>
 
 #include "kernels/cpu/simd/linear_simd.h"
@@ -27,6 +29,27 @@ namespace llmrun::cpu::simd {
 namespace {
 
 inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+// A group-scaled format (grouped_codec.h): each kGroup-weight block is an fp16 scale and
+// the element codes as the inner decoder reads them. The vectors come out multiplied by
+// the block's scale (times the inner kUnscale, a power of two, so exactly), i.e. they hold
+// decode(code) * scale rounded once, as the codec's decode_row computes it; kUnscale is 1
+// and the row scale of these formats is 1.
+template <class Vec, class Inner, int kGroup>
+struct DecodeGrouped {
+  static_assert(kGroup % Inner::kStep == 0, "a group is whole inner steps");
+  static constexpr int kStep = kGroup, kStepBytes = 2 + kGroup / Inner::kStep * Inner::kStepBytes;
+  static constexpr float kUnscale = 1.0f;
+  Inner inner;
+  void operator()(const uint8_t* p, typename Vec::V* v) const {
+    uint16_t h;
+    std::memcpy(&h, p, sizeof h);
+    const typename Vec::V s = Vec::set1(_cvtsh_ss(h) * Inner::kUnscale);
+    constexpr int kInnerVecs = Inner::kStep / Vec::kLanes;
+    for (int j = 0; j < kGroup / Inner::kStep; ++j) inner(p + 2 + j * Inner::kStepBytes, v + j * kInnerVecs);
+    for (int i = 0; i < kGroup / Vec::kLanes; ++i) v[i] = Vec::mul(v[i], s);
+  }
+};
 
 // ---- decode: GEMV over NT <= kGemvMaxTokens tokens -------------------------------------
 

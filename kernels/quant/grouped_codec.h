@@ -1,0 +1,121 @@
+#pragma once
+// Group-scaled formats: every kGroup weights along a row are one block holding their own
+// fp16 scale (2 bytes, little-endian) followed by the kGroup codes packed as the element
+// code packs them (T::pack) — the layout of llama.cpp's Q8_0 (d, qs[32]) for int8. The
+// row-level scale is 1. A format is an element traits struct (code_traits.h) and a group
+// size: GroupedCodec<T, 32>.
+//
+// Scale: s = amax(group) / max_code_value rounded to fp16, moved up one fp16 step when the
+// rounding went down past amax / max (so the group's largest weight never saturates and
+// gets the max code or the one below it); at least fp16's smallest subnormal 2^-24 (groups
+// whose amax is below 2^-24 * max lose their small values to the fixed step, as a row of
+// fp32 values below fp16's range would); at most 65504 (larger weights saturate; the loader
+// has refused such checkpoints before). An all-zero group has scale 1 and zero codes. A
+// partial last group is padded with code 0 and its scale comes from its real weights.
+// Codes are T::encode(w / s) on the fp32 quotient, as the per-row formats.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <utility>
+
+#include "kernels/quant/half.h"
+#include "kernels/quant/weight_format.h"
+
+namespace llmrun::quant {
+
+// The fp16 scale of a group whose largest magnitude is amax (finite, >= 0).
+inline uint16_t group_scale_f16(float amax, float max_code_value) {
+  if (amax == 0.0f) return 0x3c00;  // 1.0
+  const float want = amax / max_code_value;
+  if (!(want < 65504.0f)) return 0x7bff;
+  uint16_t h = f32_to_f16(want);
+  if (h == 0) return 1;  // 2^-24
+  if (f16_to_f32(h) < want) ++h;  // the next fp16 up; positive, so one more in the bits
+  return h;
+}
+
+template <typename T, int kGroup>
+struct GroupedCodec {
+  static_assert(kGroup % T::kBlockSize == 0, "a group holds whole element blocks");
+  static constexpr int kCodeBytes = kGroup / T::kBlockSize * T::kBlockBytes;
+  static constexpr int kBlockBytes = 2 + kCodeBytes;
+
+  static float block_scale(const uint8_t* block) { return f16_to_f32(uint16_t(block[0] | block[1] << 8)); }
+
+  // src[n] fp32 (finite) -> dst[row_bytes(n)]; *scale = 1 (the scales are in the blocks).
+  static void encode_row(const float* src, int64_t n, uint8_t* dst, float* scale) {
+    uint8_t codes[kGroup];
+    for (int64_t g = 0; g < n; g += kGroup) {
+      const int64_t len = std::min<int64_t>(kGroup, n - g);
+      float amax = 0.0f;
+      for (int64_t i = 0; i < len; ++i) amax = std::max(amax, std::fabs(src[g + i]));
+      const uint16_t h = group_scale_f16(amax, T::kMaxCodeValue);
+      const float s = f16_to_f32(h);
+      uint8_t* block = dst + g / kGroup * kBlockBytes;
+      block[0] = uint8_t(h & 0xff);
+      block[1] = uint8_t(h >> 8);
+      for (int i = 0; i < kGroup; ++i) codes[i] = i < len ? T::encode(src[g + i] / s) : uint8_t(0);
+      for (int b = 0; b < kGroup / T::kBlockSize; ++b) T::pack(codes + b * T::kBlockSize, block + 2 + b * T::kBlockBytes);
+    }
+    *scale = 1.0f;
+  }
+
+  static void unpack_group(const uint8_t* block, uint8_t* codes) {
+    for (int b = 0; b < kGroup / T::kBlockSize; ++b) T::unpack(block + 2 + b * T::kBlockBytes, codes + b * T::kBlockSize);
+  }
+
+  // dst[i] = decode(code_i) * group scale * scale (scale is 1 but for a caller's unscale).
+  static void decode_row(const uint8_t* src, float scale, int64_t n, float* dst) {
+    uint8_t codes[kGroup];
+    for (int64_t g = 0; g < n; g += kGroup) {
+      const uint8_t* block = src + g / kGroup * kBlockBytes;
+      const float s = block_scale(block) * scale;
+      unpack_group(block, codes);
+      for (int64_t i = 0; i < kGroup && g + i < n; ++i) dst[g + i] = T::decode(codes[i]) * s;
+    }
+  }
+
+  // Per group: sum decode(code_i) * x[i] in fp32 in index order, times the group scale,
+  // added to the row's fp32 sum; times scale once.
+  static float dot_row(const uint8_t* src, float scale, const float* x, int64_t n) {
+    uint8_t codes[kGroup];
+    float acc = 0.0f;
+    for (int64_t g = 0; g < n; g += kGroup) {
+      const uint8_t* block = src + g / kGroup * kBlockBytes;
+      unpack_group(block, codes);
+      float part = 0.0f;
+      for (int64_t i = 0; i < kGroup && g + i < n; ++i) part += T::decode(codes[i]) * x[g + i];
+      acc += part * block_scale(block);
+    }
+    return acc * scale;
+  }
+
+  // A group whose scale is inf or NaN counts from its first weight (a zero or negative
+  // scale, which the encoder never writes, still decodes to finite values).
+  static int64_t first_non_finite(const uint8_t* src, int64_t n) {
+    static const std::array<bool, 256> finite = [] {
+      std::array<bool, 256> t{};
+      for (int c = 0; c < (1 << T::kBits); ++c) t[size_t(c)] = std::isfinite(T::decode(uint8_t(c)));
+      return t;
+    }();
+    uint8_t codes[kGroup];
+    for (int64_t g = 0; g < n; g += kGroup) {
+      const uint8_t* block = src + g / kGroup * kBlockBytes;
+      const float s = block_scale(block);
+      if (!std::isfinite(s)) return g;
+      unpack_group(block, codes);
+      for (int64_t i = 0; i < kGroup && g + i < n; ++i)
+        if (!finite[codes[i]]) return g + i;
+    }
+    return -1;
+  }
+
+  static constexpr CodecRecord record(WeightFormat format, const char* name) {
+    return CodecRecord{format,     name,        T::kBits,    kGroup,          kBlockBytes,
+                       false,      T::kMaxCodeValue, &encode_row, &decode_row, &dot_row,
+                       &first_non_finite, kGroup, &block_scale};
+  }
+};
+
+}  // namespace llmrun::quant
