@@ -56,7 +56,7 @@ HostWeight read_packed_weight(const Checkpoint& checkpoint, const std::string& n
   const CodecRecord& c = codec(format);
   const TensorView& codes = checkpoint.get(name);
   const std::vector<int64_t> want_shape =
-      c.scaled ? std::vector<int64_t>{rows, c.row_bytes(cols)}
+      c.packed() ? std::vector<int64_t>{rows, c.row_bytes(cols)}
                : (vector ? std::vector<int64_t>{cols} : std::vector<int64_t>{rows, cols});
   if (codes.dtype != storage_dtype(format) || codes.shape != want_shape) {
     std::string want = "[";
@@ -94,7 +94,7 @@ HostWeight read_packed_weight(const Checkpoint& checkpoint, const std::string& n
 void append_packed_weight(std::vector<TensorToWrite>& out, const HostWeight& w, bool vector) {
   const CodecRecord& c = codec(w.format);
   TensorToWrite codes{w.name, storage_dtype(w.format), {}, w.packed};
-  codes.shape = c.scaled ? std::vector<int64_t>{w.rows, c.row_bytes(w.cols)}
+  codes.shape = c.packed() ? std::vector<int64_t>{w.rows, c.row_bytes(w.cols)}
                          : (vector ? std::vector<int64_t>{w.cols} : std::vector<int64_t>{w.rows, w.cols});
   out.push_back(std::move(codes));
   if (c.scaled) {

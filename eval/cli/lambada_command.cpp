@@ -64,6 +64,10 @@ int run_lambada(const CommonOptions& common, const LambadaOptions& o) {
     row.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     row.eval_tokens_per_second = double(r.tokens) / row.wall_seconds;
     report.rows.push_back(row);
+    // Each precision's result as soon as it is known: a long run cut short keeps what it finished.
+    std::cerr << "llmeval: lambada " << p << ": accuracy " << 100.0 * r.accuracy << " % +- "
+              << 100.0 * r.accuracy_stderr << " of " << encoded.size() << " passages, perplexity " << r.perplexity
+              << ", " << *row.eval_tokens_per_second << " tok/s (" << row.wall_seconds << " s)\n";
   }
   ctx.finish(report);
   return 0;
