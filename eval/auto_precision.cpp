@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "eval/data_path.h"
+#include "loaders/checkpoint_fingerprint.h"
 #include "loaders/sha256.h"
 #include "loaders/tokenizer/tokenizer.h"
 #include "runtime/error.h"
@@ -54,12 +55,6 @@ std::string resolve_precision(const std::string& spec, const std::string& model_
   std::optional<PlanBudget> budget = parse_auto_spec(spec);
   if (!budget) return spec;
   namespace fs = std::filesystem;
-  const std::string key = sha256_hex(fs::absolute(model_dir).string() + "\n" + spec).substr(0, 16);
-  const std::string plan_path = cache_dir() + "/" + key + ".json";
-  if (fs::exists(plan_path)) {
-    std::cerr << "llmrun: " << spec << ": using the cached plan " << plan_path << "\n";
-    return "@" + plan_path;
-  }
   std::string calib = calib_path;
   if (calib.empty()) {
     const std::optional<std::string> found = data_file("wiki.test.raw");
@@ -69,18 +64,32 @@ std::string resolve_precision(const std::string& spec, const std::string& model_
            "and pass --precision @plan.json)");
     calib = *found;
   }
+  // The plan depends on the weights (by content: a copied or moved checkpoint reuses it, a
+  // fine-tune does not), the budget, the calibration text and the candidate formats.
+  const std::vector<WeightFormat> candidates = {WeightFormat::int8, WeightFormat::fp8_e4m3, WeightFormat::fp6_e3m2,
+                                                WeightFormat::fp6_e2m3};
+  std::string identity = "checkpoint " + checkpoint_fingerprint(model_dir) + "\nspec " + spec + "\ncalibration " +
+                         sha256_file(calib) + "\ncandidates";
+  for (WeightFormat f : candidates) identity += std::string(" ") + format_name(f);
+  const std::string key = sha256_hex(identity).substr(0, 16);
+  const std::string plan_path = cache_dir() + "/" + key + ".json";
+  if (fs::exists(plan_path)) {
+    std::cerr << "llmrun: " << spec << ": using the cached plan " << plan_path << "\n";
+    return "@" + plan_path;
+  }
   std::cerr << "llmrun: " << spec << ": measuring per-tensor sensitivity on " << calib << " (runs once; cached)\n";
+  // The reference is the checkpoint as stored (its own dtype), not a fixed fp16.
+  const WeightFormat baseline = baseline_format(config_of_model(model_dir));
   LoadOptions load;
-  load.precision = "fp16";
+  load.precision = format_name(baseline);
   LoadedModel base = load_model(model_dir, backend, load);
   std::ifstream in(calib, std::ios::binary);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::vector<int32_t> ids = load_tokenizer(model_dir)->encode(text, true);
   if (int64_t(ids.size()) > kCalibrationTokens) ids.resize(size_t(kCalibrationTokens));
-  const auto sens = measure_sensitivity(*base.model, model_dir, ids, std::min(kWindow, base.config.max_position_embeddings),
-                                        {WeightFormat::int8, WeightFormat::fp8_e4m3, WeightFormat::fp6_e3m2,
-                                         WeightFormat::fp6_e2m3});
-  const PrecisionPlan plan = make_plan(sens, WeightFormat::f16, *budget);
+  const auto sens =
+      measure_sensitivity(*base.model, model_dir, ids, std::min(kWindow, base.config.max_position_embeddings), candidates);
+  const PrecisionPlan plan = make_plan(sens, baseline, *budget);
   fs::create_directories(cache_dir());
   write_precision_plan(plan_path, plan.tensors, std::nullopt,
                        spec + " for " + model_dir + ": predicted KL " + std::to_string(plan.predicted_kl));

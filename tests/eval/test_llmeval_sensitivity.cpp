@@ -70,6 +70,29 @@ TEST(AutoPrecision, MeasuresOnceThenReusesThePlan) {
   auto second = run_command(cmd);
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_NE(second.output.find("using the cached plan"), std::string::npos) << second.output;
+  // The cache is keyed by the checkpoint's content: a copy elsewhere reuses the plan, the
+  // same files with one weight changed are measured anew.
+  const fs::path copy = tmp / "copy";
+  fs::copy(dir, copy, fs::copy_options::recursive);
+  const std::string copy_cmd = env + bin("llmrun") + " --model " + copy.string() +
+                               " --precision auto:max-kl=0.01 -p 'Once upon' -n 5 --temp 0";
+  auto moved = run_command(copy_cmd);
+  ASSERT_EQ(moved.exit_code, 0) << moved.output;
+  EXPECT_NE(moved.output.find("using the cached plan"), std::string::npos) << moved.output;
+  {
+    std::fstream f(copy / "model.safetensors", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(0, std::ios::end);
+    const std::streamoff last = f.tellg() - std::streamoff(2);  // high byte of the last fp32 weight
+    f.seekg(last);
+    char c = 0;
+    f.read(&c, 1);
+    c = char(c ^ 0x01);
+    f.seekp(last);
+    f.write(&c, 1);
+  }
+  auto changed = run_command(copy_cmd);
+  ASSERT_EQ(changed.exit_code, 0) << changed.output;
+  EXPECT_NE(changed.output.find("measuring per-tensor sensitivity"), std::string::npos) << changed.output;
   auto bad = run_command(env + bin("llmrun") + " --model " + dir + " --precision auto:max-kl=abc -p x");
   EXPECT_EQ(bad.exit_code, 2) << bad.output;
   EXPECT_NE(bad.output.find("'abc' is not a positive number"), std::string::npos) << bad.output;
