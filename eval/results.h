@@ -35,12 +35,22 @@ struct SensitivityGrid {
   std::vector<std::vector<double>> kl;    // [layer][projection] mean KL increase
 };
 
+// Another runtime's point on the size/accuracy chart (llama.cpp's Q8_0, ...), measured
+// outside llmeval on the same text and read from a CSV (llmeval kld --reference-points).
+struct ReferencePoint {
+  std::string label;
+  double bits_per_weight = 0;
+  double mean_kl = 0;
+};
+
 struct EvalReport {
   std::string task;      // "lambada", "perplexity", "kld", "bench", "sensitivity"
   std::string model;     // folder
   std::string baseline;  // the baseline precision name ("fp16")
   std::vector<PrecisionRow> rows;  // baseline first
   std::vector<SensitivityGrid> sensitivity;
+  std::vector<ReferencePoint> reference_points;
+  std::string reference_label;  // whose points they are ("llama.cpp 7d56da7")
   std::map<std::string, std::string> info;  // hardware, versions, git commit, date, data, settings
 };
 

@@ -22,6 +22,8 @@ struct TextOptions {
   int64_t max_tokens = 0;  // 0: all
   int64_t ctx = 512;
   int64_t stride = 256;
+  std::string reference_points;  // kld: CSV of another runtime's points for pareto.svg
+  std::string reference_label = "reference";
 };
 int run_perplexity(const CommonOptions& common, const TextOptions& options);
 int run_kld(const CommonOptions& common, const TextOptions& options);

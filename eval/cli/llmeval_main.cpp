@@ -84,6 +84,10 @@ int main(int argc, char** argv) {
   CLI::App* kld = app.add_subcommand("kld", "KL divergence and top-1 agreement of each precision vs the baseline");
   add_common(kld, kc, true);
   add_text(kld, ko);
+  kld->add_option("--reference-points", ko.reference_points,
+                  "CSV label,bits_per_weight,mean_kl of another runtime (e.g. llama.cpp's quants on the same text) "
+                  "drawn beside ours in pareto.svg");
+  kld->add_option("--reference-label", ko.reference_label, "Legend name of --reference-points (default reference)");
 
   CommonOptions bc;
   BenchOptions bo;

@@ -6,6 +6,7 @@
 #include "eval/cli/commands.h"
 #include "eval/kl_compare.h"
 #include "eval/perplexity.h"
+#include "eval/report/reference_points.h"
 #include "loaders/hf_config.h"
 #include "loaders/tokenizer/tokenizer.h"
 #include "runtime/cli/cli_common.h"
@@ -73,10 +74,15 @@ int run_perplexity(const CommonOptions& common, const TextOptions& o) {
 }
 
 int run_kld(const CommonOptions& common, const TextOptions& o) {
+  // Read first: a bad file is an error before any model is loaded.
+  const std::vector<ReferencePoint> reference =
+      o.reference_points.empty() ? std::vector<ReferencePoint>{} : read_reference_points(o.reference_points);
   EvalContext ctx(common);
   const std::vector<std::string> precisions = precision_list(common.precisions, common.baseline);
   const std::vector<int32_t> ids = text_ids(ctx.model_dir(), o);
   EvalReport report = ctx.new_report("kld");
+  report.reference_points = reference;
+  report.reference_label = o.reference_label;
   report.info["data"] = o.random_tokens > 0 ? "random ids, seed " + std::to_string(o.seed) : o.file;
   report.info["settings"] = "windows of " + std::to_string(o.ctx) + " tokens, " + std::to_string(ids.size()) + " tokens";
   LoadedModel base = ctx.load(precisions.front());

@@ -18,6 +18,13 @@ namespace llmrun::eval {
 std::string accuracy_speed_svg(const EvalReport& report);
 void write_accuracy_speed_svg(const std::string& path, const EvalReport& report);
 
+// Bits per weight (x) against mean KL (y, log decades): a circle per precision with a mean
+// KL, a square per reference point, and the dashed lower-left frontier of all of them.
+// Marks: <circle|rect class="point" data-source="llmrun|reference" data-precision=...
+// data-bits=... data-kl=...>.
+std::string pareto_svg(const EvalReport& report);
+void write_pareto_svg(const std::string& path, const EvalReport& report);
+
 // Heatmap of layers (rows) x projections (columns), colored by KL on a log scale, with
 // a color bar. Throws llmrun::Error naming path when a layer's row has the wrong length.
 std::string sensitivity_svg(const SensitivityGrid& grid, const std::string& path_for_errors = "sensitivity grid");

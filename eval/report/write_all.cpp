@@ -1,5 +1,6 @@
 #include "eval/report/write_all.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 #include <system_error>
@@ -39,6 +40,8 @@ std::vector<std::string> write_all(const std::string& dir, const EvalReport& rep
   write_json(path_of("results.json"), report);
   write_csv(path_of("results.csv"), report);
   write_accuracy_speed_svg(path_of("chart.svg"), report);
+  const bool any_kl = std::any_of(report.rows.begin(), report.rows.end(), [](const PrecisionRow& r) { return r.mean_kl.has_value(); });
+  if (any_kl) write_pareto_svg(path_of("pareto.svg"), report);
   if (report.sensitivity.size() == 1) {
     write_sensitivity_svg(path_of("sensitivity.svg"), report.sensitivity.front());
   } else {
