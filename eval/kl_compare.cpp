@@ -11,11 +11,13 @@
 namespace llmrun::eval {
 
 KlResult compare_models(DecoderModel& base, DecoderModel& test, const std::vector<int32_t>& ids, int64_t context,
-                        const std::function<void(int64_t, int64_t)>& progress) {
+                        const std::function<void(int64_t, int64_t)>& progress, int64_t score_from) {
   const int64_t n = int64_t(ids.size()), vocab = base.config().vocab_size;
   if (test.config().vocab_size != vocab) fail("kld: the models have different vocabularies");
   if (n < 2) fail("kld: need at least 2 tokens, got ", n);
   if (context < 2) fail("--ctx must be at least 2, got ", context);
+  if (score_from < 0 || score_from + 1 >= context)
+    fail("--score-from must be in [0, ", context - 2, "] for windows of ", context, " tokens, got ", score_from);
   KlResult r;
   std::vector<double> kls;
   double base_nll = 0, test_nll = 0;
@@ -31,7 +33,7 @@ KlResult compare_models(DecoderModel& base, DecoderModel& test, const std::vecto
     const std::string at = "window at token " + std::to_string(begin);
     check_logits_finite(base, window, p, "kld baseline, " + at);
     check_logits_finite(test, window, q, "kld, " + at);
-    for (int64_t j = 0; j + 1 < int64_t(window.size()); ++j) {
+    for (int64_t j = score_from; j + 1 < int64_t(window.size()); ++j) {
       const float* pj = p.data() + j * vocab;
       const float* qj = q.data() + j * vocab;
       kls.push_back(kl_divergence(pj, qj, vocab));
@@ -41,6 +43,7 @@ KlResult compare_models(DecoderModel& base, DecoderModel& test, const std::vecto
     }
     if (progress) progress(end, n);
   }
+  if (kls.empty()) fail("kld: no position to score (", n, " tokens, --score-from ", score_from, ")");
   r.positions = int64_t(kls.size());
   double sum = 0;
   for (double k : kls) sum += k;

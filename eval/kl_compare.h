@@ -17,8 +17,11 @@ struct KlResult {
 };
 
 // Splits ids into consecutive windows of `context` tokens (each run from an empty
-// cache) and scores every position that has a next token.
+// cache) and scores every position from `score_from` on that has a next token
+// (llama-perplexity --kl-divergence scores from context / 2: positions with at least that
+// much history).
 KlResult compare_models(DecoderModel& base, DecoderModel& test, const std::vector<int32_t>& ids, int64_t context,
-                        const std::function<void(int64_t done, int64_t total)>& progress = nullptr);
+                        const std::function<void(int64_t done, int64_t total)>& progress = nullptr,
+                        int64_t score_from = 0);
 
 }  // namespace llmrun::eval

@@ -22,6 +22,7 @@ struct TextOptions {
   int64_t max_tokens = 0;  // 0: all
   int64_t ctx = 512;
   int64_t stride = 256;
+  int64_t score_from = 0;        // kld: first scored position of each window
   std::string reference_points;  // kld: CSV of another runtime's points for pareto.svg
   std::string reference_label = "reference";
 };

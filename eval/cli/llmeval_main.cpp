@@ -84,6 +84,9 @@ int main(int argc, char** argv) {
   CLI::App* kld = app.add_subcommand("kld", "KL divergence and top-1 agreement of each precision vs the baseline");
   add_common(kld, kc, true);
   add_text(kld, ko);
+  kld->add_option("--score-from", ko.score_from,
+                  "Score positions N.. of each window only (llama-perplexity --kl-divergence: ctx/2)")
+      ->check(llmrun::cli::at_least(0));
   kld->add_option("--reference-points", ko.reference_points,
                   "CSV label,bits_per_weight,mean_kl of another runtime (e.g. llama.cpp's quants on the same text) "
                   "drawn beside ours in pareto.svg");

@@ -84,7 +84,8 @@ int run_kld(const CommonOptions& common, const TextOptions& o) {
   report.reference_points = reference;
   report.reference_label = o.reference_label;
   report.info["data"] = o.random_tokens > 0 ? "random ids, seed " + std::to_string(o.seed) : o.file;
-  report.info["settings"] = "windows of " + std::to_string(o.ctx) + " tokens, " + std::to_string(ids.size()) + " tokens";
+  report.info["settings"] = "windows of " + std::to_string(o.ctx) + " tokens, " + std::to_string(ids.size()) + " tokens" +
+                            (o.score_from > 0 ? ", scored from position " + std::to_string(o.score_from) : "");
   LoadedModel base = ctx.load(precisions.front());
   const int64_t window = std::min(o.ctx, base.config.max_position_embeddings);
   PrecisionRow base_row;
@@ -94,7 +95,8 @@ int run_kld(const CommonOptions& common, const TextOptions& o) {
   for (size_t i = 1; i < precisions.size(); ++i) {
     LoadedModel test = ctx.load(precisions[i]);
     const auto t0 = std::chrono::steady_clock::now();
-    const KlResult r = compare_models(*base.model, *test.model, ids, window, progress_callback(precisions[i]));
+    const KlResult r =
+        compare_models(*base.model, *test.model, ids, window, progress_callback(precisions[i]), o.score_from);
     PrecisionRow row;
     row.precision = precisions[i];
     fill_size(row, test.summary);

@@ -68,6 +68,33 @@ TEST_F(Llmeval, KldOrdersFormats) {
   EXPECT_GT(rows[1]["top1_agreement"].get<double>(), rows[3]["top1_agreement"].get<double>());
 }
 
+// --score-from scores each window's later positions only (as llama-perplexity does), and
+// --reference-points puts another runtime's points into pareto.svg beside ours.
+TEST_F(Llmeval, KldScoresFromAPositionAndDrawsReferencePoints) {
+  LLMRUN_REQUIRE_FIXTURE(dir, "models/stories260k");
+  const std::string common = "kld --model " + dir + " --random-tokens 512 --ctx 128 --precisions int8 --out " + out_.string();
+  auto r = llmeval(common + " 2>/dev/null", false);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const double all_positions = results()["rows"][1]["mean_kl"];
+  const std::string csv = (out_ / "points.csv").string();
+  std::ofstream(csv) << "label,bits_per_weight,mean_kl\nQ8_0,8.5,0.004\nQ4_K_M,5.2,0.05\n";
+  r = llmeval(common + " --score-from 64 --reference-points " + csv + " --reference-label llama.cpp 2>/dev/null", false);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto report = results();
+  EXPECT_NE(report["info"]["settings"].get<std::string>().find("scored from position 64"), std::string::npos);
+  const double later_positions = report["rows"][1]["mean_kl"];
+  EXPECT_GT(later_positions, 0);
+  EXPECT_NE(later_positions, all_positions);
+  const std::string svg = testing::read_file((out_ / "pareto.svg").string());
+  EXPECT_NE(svg.find("data-precision=\"Q4_K_M\""), std::string::npos);
+  EXPECT_NE(svg.find("data-precision=\"int8\""), std::string::npos);
+  EXPECT_NE(svg.find(">llama.cpp<"), std::string::npos);
+  r = llmeval(common + " --score-from 127");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("--score-from must be in [0, 126] for windows of 128 tokens, got 127"), std::string::npos)
+      << r.output;
+}
+
 TEST_F(Llmeval, BenchAndHw) {
   LLMRUN_REQUIRE_FIXTURE(dir, "models/stories260k");
   auto r = llmeval("bench --model " + dir + " --precisions fp16,fp8 --prompt-len 16 --gen-len 8 --reps 2 --out " +
