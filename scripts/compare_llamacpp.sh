@@ -9,7 +9,10 @@
 #   -b  llama.cpp build folder (bin/llama-perplexity, llama-quantize, llama-bench); its
 #       source (convert_hf_to_gguf.py) is taken to be the folder above, or -s SRC
 #   -m  HF-layout checkpoint folder converted to llama.cpp's GGUF F16 (skipped when
-#       WORK/F16.gguf exists), then quantized to Q8_0, Q6_K and Q4_K_M
+#       WORK/F16.gguf exists), then quantized to Q8_0, Q6_K and Q4_K_M. For a model held
+#       as GGUF (SmolLM2): transformers' from_pretrained(dir, gguf_file=...) +
+#       save_pretrained, with the tokenizer.json of `llmrun quantize -m FILE.gguf` copied
+#       over transformers' (whose GGUF tokenizer export llama.cpp's converter reads as SPM)
 #   -l  what llmrun loads (default: -m); must hold the same weights (e.g. the GGUF that
 #       -m was dequantized from) and a tokenizer
 #   -p  llmrun precisions, comma list (default fp16,int8,fp8,fp6 and each with the
