@@ -157,8 +157,11 @@ class CudaBackend final : public Backend {
   }
 
   std::string name() const override { return name_; }
-  bool supports(Op /*op*/, WeightFormat /*format*/, TensorType activation) const override {
-    return activation == TensorType::f32 || activation == TensorType::bf16 || activation == TensorType::f16;
+  // Every format with a device layout (not yet the group-scaled ones), with any of the
+  // three activation dtypes.
+  bool supports(Op /*op*/, WeightFormat format, TensorType activation) const override {
+    return cuda_layout::has_device_layout(format) &&
+           (activation == TensorType::f32 || activation == TensorType::bf16 || activation == TensorType::f16);
   }
   // The checkpoint's own precision: bf16 models overflow fp16 activations (Qwen), and fp32
   // checkpoints keep fp32 so results match the CPU reference exactly in what it proves.
