@@ -241,6 +241,12 @@ def table(a):
                      f"{parse_perplexity_log(os.path.join(w, 'perplexity-F16.log'))['final_estimate_ppl']:.3f}"
                      if q == "F16" else f"{s['ppl']:.3f}",
                      speed(llama_speed(fname, "tg")), speed(llama_speed(fname, "pp"))])
+    # llama.cpp's points for `llmeval kld --score-from N --reference-points` (pareto.svg).
+    with open(os.path.join(w, "llamacpp_points.csv"), "w") as f:
+        f.write("label,bits_per_weight,mean_kl\n")
+        for row, q in zip(rows[1:], quants):
+            if row[3] != "—":
+                f.write(f"{q},{row[1]},{parse_perplexity_log(os.path.join(w, f'perplexity-{q}.log'))['mean_kl']}\n")
     for p in split_precisions(a.precisions):
         r = kl["rows"].get(p)
         d, pr = dec.get(p, {}), pre.get(p, {})

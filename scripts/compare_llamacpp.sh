@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # llmrun's weight formats side by side with llama.cpp's on the same weights and text:
 # KL divergence against each side's own 16-bit model on the same scored positions, bits
-# per weight, decode and prefill speed. Writes one markdown table (WORK/table.md).
+# per weight, decode and prefill speed. Writes one markdown table (WORK/table.md) and
+# llama.cpp's (bits/weight, mean KL) points as WORK/llamacpp_points.csv for
+# `llmeval kld --score-from 256 --reference-points` (pareto.svg).
 #
 #   scripts/compare_llamacpp.sh -b LLAMA_BUILD -m HF_DIR [-l LLMRUN_MODEL] [-p PRECISIONS]
 #                               [-w WORK] [-n NAME] [-t THREADS] [-c CHUNKS] [-f TEXT]
