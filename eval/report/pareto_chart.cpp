@@ -23,6 +23,33 @@ struct Point {
   double bits = 0, kl = 0;
 };
 
+// A name short enough to sit beside its point: "mixed:attn=X,mlp=X,embed=X" -> "X +emb"
+// (every part the same format), else at most 24 characters (the tooltip has the rest).
+std::string point_label(const std::string& name) {
+  if (name.rfind("mixed:", 0) == 0) {
+    std::string common;
+    bool same = true, embed = false;
+    size_t start = 6;
+    while (start <= name.size() && same) {
+      size_t end = name.find(',', start);
+      if (end == std::string::npos) end = name.size();
+      const std::string part = name.substr(start, end - start);
+      const size_t eq = part.find('=');
+      if (eq == std::string::npos) {
+        same = false;
+        break;
+      }
+      const std::string key = part.substr(0, eq), value = part.substr(eq + 1);
+      embed = embed || key == "embed";
+      if (common.empty()) common = value;
+      same = same && value == common;
+      start = end + 1;
+    }
+    if (same && !common.empty()) return common + (embed ? " +emb" : "");
+  }
+  return name.size() <= 24 ? name : name.substr(0, 23) + "…";
+}
+
 std::vector<Point> points_of(const EvalReport& report) {
   std::vector<Point> out;
   for (const PrecisionRow& r : report.rows)
@@ -63,7 +90,7 @@ std::string pareto_svg(const EvalReport& report) {
     max_bits = 0, lo = pts.front().kl, hi = pts.front().kl;
     for (const Point& p : pts) max_bits = std::max(max_bits, p.bits), lo = std::min(lo, p.kl), hi = std::max(hi, p.kl);
   }
-  const Axis x_axis = nice_axis(max_bits * 1.05);
+  const Axis x_axis = nice_axis(max_bits * 1.2);  // room for the labels right of the points
   const int d_lo = int(std::floor(std::log10(lo))), d_hi = std::max(d_lo + 1, int(std::ceil(std::log10(hi))));
   auto x_of = [&](double bits) { return kLeft + plot_w * bits / x_axis.max; };
   auto y_of = [&](double kl) { return kTop + plot_h * (1 - (std::log10(kl) - d_lo) / double(d_hi - d_lo)); };
@@ -107,23 +134,23 @@ std::string pareto_svg(const EvalReport& report) {
     a.set("class", "point").set("data-source", p.source).set("data-precision", p.label).set("data-bits", p.bits)
         .set("data-kl", format_significant(p.kl, 6));
     if (ours) {
-      a.set("cx", x_of(p.bits)).set("cy", y_of(p.kl)).set("r", 5.0).set("fill", precision_color(0));
+      a.set("cx", x_of(p.bits)).set("cy", y_of(p.kl)).set("r", 5.0).set("fill", precision_color(1));
       svg.with_tooltip("circle", a, tip);
     } else {
       a.set("x", x_of(p.bits) - 4.5).set("y", y_of(p.kl) - 4.5).set("width", 9.0).set("height", 9.0)
-          .set("fill", precision_color(1));
+          .set("fill", precision_color(2));
       svg.with_tooltip("rect", a, tip);
     }
     svg.text("text", Attrs().set("x", x_of(p.bits) + 8).set("y", y_of(p.kl) + 4).set("font-size", kLabelFont)
                          .set("fill", "#333333"),
-             p.label);
+             point_label(p.label));
   }
   // Legend.
-  svg.leaf("circle", Attrs().set("cx", kLeft + 12).set("cy", kTop + 14).set("r", 5.0).set("fill", precision_color(0)));
+  svg.leaf("circle", Attrs().set("cx", kLeft + 12).set("cy", kTop + 14).set("r", 5.0).set("fill", precision_color(1)));
   svg.text("text", Attrs().set("x", kLeft + 22).set("y", kTop + 18).set("font-size", kLabelFont), "llmrun");
   if (!report.reference_points.empty()) {
     svg.leaf("rect", Attrs().set("x", kLeft + 7.5).set("y", kTop + 27.5).set("width", 9.0).set("height", 9.0)
-                         .set("fill", precision_color(1)));
+                         .set("fill", precision_color(2)));
     svg.text("text", Attrs().set("x", kLeft + 22).set("y", kTop + 36).set("font-size", kLabelFont),
              report.reference_label.empty() ? std::string("reference") : report.reference_label);
   }

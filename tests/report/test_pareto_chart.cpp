@@ -83,6 +83,18 @@ TEST(ParetoChart, FrontierSkipsDominatedPoints) {
   EXPECT_EQ(std::count(pts.begin(), pts.end(), ','), 3) << pts;
 }
 
+TEST(ParetoChart, MixedPlansOfOneFormatAreLabelledShort) {
+  EvalReport report = kld_report();
+  report.rows[2].precision = "mixed:attn=fp6-e2m3-g32,mlp=fp6-e2m3-g32,embed=fp6-e2m3-g32";
+  report.rows[3].precision = "mixed:attn=int8,mlp=fp6";
+  report.rows[3].mean_kl = 0.05;
+  const std::string svg = pareto_svg(report);
+  EXPECT_NE(svg.find(">fp6-e2m3-g32 +emb<"), std::string::npos);
+  EXPECT_NE(svg.find(">mixed:attn=int8,mlp=fp6<"), std::string::npos);  // 23 characters: kept whole
+  EXPECT_NE(svg.find("data-precision=\"mixed:attn=fp6-e2m3-g32,mlp=fp6-e2m3-g32,embed=fp6-e2m3-g32\""),
+            std::string::npos);
+}
+
 TEST(ParetoChart, WellFormedWithHostileNamesAndWrittenForKlReportsOnly) {
   LLMRUN_REQUIRE_TOOL("xmllint", "libxml2-utils");
   TempDir dir;
