@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "kernels/quant/half.h"
+#include "kernels/quant/scaled_codec.h"
 #include "kernels/quant/weight_format.h"
 
 namespace llmrun::quant {
@@ -94,11 +95,7 @@ struct GroupedCodec {
   // A group whose scale is inf or NaN counts from its first weight (a zero or negative
   // scale, which the encoder never writes, still decodes to finite values).
   static int64_t first_non_finite(const uint8_t* src, int64_t n) {
-    static const std::array<bool, 256> finite = [] {
-      std::array<bool, 256> t{};
-      for (int c = 0; c < (1 << T::kBits); ++c) t[size_t(c)] = std::isfinite(T::decode(uint8_t(c)));
-      return t;
-    }();
+    const std::array<bool, 256>& finite = finite_codes<T>();
     uint8_t codes[kGroup];
     for (int64_t g = 0; g < n; g += kGroup) {
       const uint8_t* block = src + g / kGroup * kBlockBytes;

@@ -43,6 +43,17 @@ inline float row_scale(float amax, float max_code_value) {
   return scale > 0.0f ? scale : FLT_TRUE_MIN;
 }
 
+// Which of an element code's (at most 8-bit) codes decode to a finite value.
+template <typename T>
+const std::array<bool, 256>& finite_codes() {
+  static const std::array<bool, 256> table = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < (1 << T::kBits); ++c) t[size_t(c)] = std::isfinite(T::decode(uint8_t(c)));
+    return t;
+  }();
+  return table;
+}
+
 template <typename T>
 struct ScaledCodec {
   // src[n] fp32 (finite) -> dst[row_bytes(n)] packed codes; *scale = the row scale.
@@ -81,21 +92,14 @@ struct ScaledCodec {
 
   // Codes are at most 8 bits: which decode to a finite value is a 256-entry table.
   static int64_t first_non_finite(const uint8_t* src, int64_t n) {
-    static const auto finite = [] {
-      std::array<bool, 256> t{};
-      bool all = true;
-      for (int c = 0; c < (1 << T::kBits); ++c) {
-        t[size_t(c)] = std::isfinite(T::decode(uint8_t(c)));
-        all = all && t[size_t(c)];
-      }
-      return std::pair<std::array<bool, 256>, bool>{t, all};
-    }();
-    if (finite.second) return -1;  // every code of this format is finite (int8, fp6)
+    const std::array<bool, 256>& finite = finite_codes<T>();
+    static const bool all = std::all_of(finite.begin(), finite.begin() + (1 << T::kBits), [](bool f) { return f; });
+    if (all) return -1;  // every code of this format is finite (int8, fp6)
     uint8_t codes[T::kBlockSize];
     for (int64_t b = 0; b < n; b += T::kBlockSize) {
       T::unpack(src + b / T::kBlockSize * T::kBlockBytes, codes);
       for (int j = 0; j < T::kBlockSize && b + j < n; ++j)
-        if (!finite.first[codes[j]]) return b + j;
+        if (!finite[codes[j]]) return b + j;
     }
     return -1;
   }
