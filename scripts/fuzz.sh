@@ -9,7 +9,8 @@
 #
 #   scripts/fuzz.sh [SECONDS] [HARNESS...]      e.g. scripts/fuzz.sh 3600 config gguf
 # Environment: FUZZ_BUILD_DIR (build-fuzz), LLMRUN_FIXTURES (../shared/fixtures),
-#              JOBS (build parallelism, 2), FUZZ_RSS_MB (2048: a larger allocation is a finding).
+#              JOBS (build parallelism, 2), FUZZ_RSS_MB (2048: a larger allocation is a finding),
+#              FUZZ_RUNS (stop a harness after this many executions, if before SECONDS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-25}
@@ -56,7 +57,7 @@ for h in "${harnesses[@]}"; do
   rc=0
   "$bin" "$work" "$build/corpus-seed/$h" -dict="$dict" -max_total_time="$seconds" -timeout=10 \
     -rss_limit_mb="$rss_mb" -malloc_limit_mb="$rss_mb" -artifact_prefix="$art/" -print_final_stats=1 \
-    -close_fd_mask=1 >"$log" 2>&1 || rc=$?
+    -close_fd_mask=1 ${FUZZ_RUNS:+-runs=$FUZZ_RUNS} >"$log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
   findings=$(find "$art" -type f | wc -l)

@@ -6,7 +6,8 @@ tests/chat/data). Nothing is copied into the repository: the corpora go to OUT/<
 Big files are shrunk so a seed runs in microseconds while keeping its structure:
 safetensors files keep every tensor name, dtype and metadata with each dimension capped
 at 4; tokenizer.json files keep the first 400 vocabulary entries, the merges among them
-and their added tokens (renumbered densely), with every other section unchanged.
+and their added tokens (renumbered densely), with every other section unchanged;
+tokenizer.model files keep their first 400 pieces.
 
   python3 scripts/fuzz_corpus.py --fixtures ../shared/fixtures --out build-fuzz/corpus
 """
@@ -82,6 +83,49 @@ def shrink_tokenizer_json(path, keep=400):
                 else:
                     st["ids"] = [0]
     return json.dumps(doc, ensure_ascii=False).encode()
+
+
+def read_varint(raw, pos):
+    value, shift = 0, 0
+    while True:
+        b = raw[pos]
+        pos += 1
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if b < 0x80:
+            return value, pos
+
+
+def shrink_sentencepiece(path, keep=400):
+    """The ModelProto with its first `keep` pieces (unk, control and byte pieces lead in
+    every SentencePiece model) and without self_test_data (field 4), whose expected
+    encodings would no longer hold and would fail every load."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    out, pos, pieces = b"", 0, 0
+    while pos < len(raw):
+        start = pos
+        key, pos = read_varint(raw, pos)
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            _, pos = read_varint(raw, pos)
+        elif wire == 2:
+            n, pos = read_varint(raw, pos)
+            pos += n
+        elif wire == 1:
+            pos += 8
+        elif wire == 5:
+            pos += 4
+        else:
+            raise ValueError(f"{path}: unexpected protobuf wire type {wire}")
+        if field == 1:
+            pieces += 1
+            if pieces > keep:
+                continue
+        if field == 4:
+            continue
+        out += raw[start:pos]
+    return out
 
 
 def gguf_string(s):
@@ -200,7 +244,7 @@ def main():
 
     # tokenizer.model (SentencePiece).
     for p in sorted(glob.glob(f"{fx}/tokenizers/*/tokenizer.model") + glob.glob(f"{fx}/models/*/tokenizer.model")):
-        seed("tokenizer_model", tag(p), read(p))
+        seed("tokenizer_model", tag(p), shrink_sentencepiece(p))
 
     # config.json / generation_config.json.
     for p in sorted(glob.glob(f"{fx}/models/*/config.json") + glob.glob(f"{td}/data/models/*/config.json")):

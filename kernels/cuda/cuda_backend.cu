@@ -157,7 +157,7 @@ class CudaBackend final : public Backend {
   }
 
   std::string name() const override { return name_; }
-  // Every format with a device layout (not yet the group-scaled ones), with any of the
+  // Every format with a device layout (all of them, group-scaled ones included), with any of the
   // three activation dtypes.
   bool supports(Op /*op*/, WeightFormat format, TensorType activation) const override {
     return cuda_layout::has_device_layout(format) &&

@@ -152,6 +152,9 @@ LLMRUN_HD uint32_t fp6_pair_to_f16x2(uint32_t nibbles, uint32_t pairs, int i, in
 
 // Format<F>: the device layout's geometry and decode8(chunks, g, out) writing codes
 // [8g, 8g+8) of one segment (its kChunks loaded chunks) as fp32 * 2^-kFoldLog2.
+// Group-scaled formats (kGroupSize > 0) decode their element format's codes; the kernels
+// multiply by the group scales (group_scale below). kScales: the group scales one segment
+// spans (1 when a segment lies inside a group).
 template <WeightFormat F>
 struct FormatBase {
   static constexpr cuda_layout::Geometry kGeometry = cuda_layout::geometry_of(F);
@@ -159,11 +162,37 @@ struct FormatBase {
   static constexpr int kChunks = kGeometry.chunks_per_segment;
   static constexpr int kFoldLog2 = kGeometry.fold_log2;
   static constexpr int kGroups = kCodes / 8;
+  static constexpr int kGroupSize = kGeometry.group_size;
+  static constexpr int kScales = kGroupSize == 0 || kCodes <= kGroupSize ? 1 : kCodes / kGroupSize;
   static_assert(kCodes % 8 == 0 && kChunks >= 1, "a format with a device layout");
+  static_assert(kGroupSize == 0 || (kGroupSize % 8 == 0 && (kCodes % kGroupSize == 0 || kGroupSize % kCodes == 0)),
+                "a segment lies inside one group or holds whole groups, and every 8 codes share a scale");
+
+  // Index, among the segment's kScales scales, of the scale of codes [8g, 8g + 8).
+  LLMRUN_HD static constexpr int scale_of(int g) { return kScales == 1 ? 0 : 8 * g / kGroupSize; }
+  // Index in the row's group scales of the segment's first scale.
+  LLMRUN_HD static constexpr int64_t first_group(int64_t segment) {
+    return kGroupSize == 0 ? 0 : segment * kCodes / kGroupSize;
+  }
 };
 
+// A group-scaled format: its element format's decode (same device rows).
 template <WeightFormat F>
-struct Format;
+struct Format : FormatBase<F> {
+  static constexpr WeightFormat kCodesOf = cuda_layout::geometry_of(F).codes;
+  static_assert(kCodesOf != F && FormatBase<F>::kGroupSize > 0,
+                "a format with codes of its own has its own Format<> below");
+  LLMRUN_HD static void decode8(const Chunk16* c, int g, float* out);
+};
+
+// A group's fp16 scale (bits, read-only while the kernel runs) -> fp32 (exact).
+LLMRUN_HD float group_scale(const uint16_t* p) {
+#if defined(__CUDA_ARCH__)
+  return f16_to_f32(__ldg(reinterpret_cast<const unsigned short*>(p)));
+#else
+  return f16_to_f32(*p);
+#endif
+}
 
 template <>
 struct Format<WeightFormat::f32> : FormatBase<WeightFormat::f32> {
@@ -226,5 +255,10 @@ struct Format<WeightFormat::fp6_e2m3> : FormatBase<WeightFormat::fp6_e2m3> {
     }
   }
 };
+
+template <WeightFormat F>
+LLMRUN_HD void Format<F>::decode8(const Chunk16* c, int g, float* out) {
+  Format<kCodesOf>::decode8(c, g, out);
+}
 
 }  // namespace llmrun::dequant

@@ -15,7 +15,8 @@ template <WeightFormat F, typename Out>
 __global__ void __launch_bounds__(kThreads)
     dequant_rows_kernel(const uint8_t* __restrict__ w,     // [rows, row_bytes] device layout
                         const float* __restrict__ scales,  // [rows]
-                        int64_t rows, int64_t cols, int64_t row_bytes, int64_t segments,
+                        const uint16_t* __restrict__ group_scales,  // [rows, groups_per_row] or null
+                        int64_t groups_per_row, int64_t rows, int64_t cols, int64_t row_bytes, int64_t segments,
                         const int32_t* __restrict__ ids,  // [n] or null
                         int64_t n, bool apply_scale,
                         Out* __restrict__ out,  // [n, ld_out]
@@ -39,8 +40,13 @@ __global__ void __launch_bounds__(kThreads)
     for (int g = 0; g < Fmt::kGroups; ++g) {
       float v[8];
       Fmt::decode8(chunks, g, v);
+      // A group scale times a code is exact in fp32 (at most 8 + 11 significant bits).
+      const float gs = Fmt::kGroupSize > 0
+                           ? dequant::group_scale(group_scales + row * groups_per_row + Fmt::first_group(s) +
+                                                  Fmt::scale_of(g))
+                           : 1.0f;
       for (int j = 0; j < 8; ++j)
-        if (8 * g + j < valid) dst[8 * g + j] = from_f32<Out>(v[j] * scale);
+        if (8 * g + j < valid) dst[8 * g + j] = from_f32<Out>(v[j] * gs * scale);
     }
   }
 }
@@ -52,14 +58,15 @@ void dequant_rows(const DeviceWeight& w, const int32_t* ids, int64_t n, bool app
                   Stream stream) {
   if (n < 0 || ld_out < w.cols) fail(w.name, ": dequant_rows n=", n, " ld_out=", ld_out, " cols=", w.cols);
   if (n == 0 || w.cols == 0) return;
-  if (!out || !w.bytes || !w.scales) fail(w.name, ": dequant_rows with a null pointer");
+  if (!out || !w.bytes || !w.scales || (cuda_layout::geometry(w.format).group_size > 0 && !w.group_scales))
+    fail(w.name, ": dequant_rows with a null pointer");
   if (!ids && n > w.rows) fail(w.name, ": dequant_rows of ", n, " rows from a weight of ", w.rows);
   const int64_t total = n * w.segments;
   const int64_t blocks = (total + kThreads - 1) / kThreads;
   visit_format(w.format, w.name, [&](auto format) {
     launch("dequant_rows", dequant_rows_kernel<decltype(format)::value, Out>,
            dim3(unsigned(blocks < kMaxBlocks ? blocks : kMaxBlocks)), dim3(kThreads), 0, stream, w.bytes, w.scales,
-           w.rows, w.cols, w.row_bytes, w.segments, ids, n, apply_scale, out, ld_out);
+           w.group_scales, w.groups_per_row, w.rows, w.cols, w.row_bytes, w.segments, ids, n, apply_scale, out, ld_out);
   });
 }
 

@@ -30,6 +30,8 @@ template <typename Act>
 struct GemvArgs {
   const uint8_t* w;      // [rows, row_bytes] device layout
   const float* scales;   // [rows] device scales
+  const uint16_t* group_scales;  // [rows, groups_per_row] fp16 bits (group-scaled formats)
+  int64_t groups_per_row;
   int64_t rows, cols, row_bytes, segments;
   const Act* x;          // [n, cols]
   int n;                 // tokens, <= the kernel's kTokens
@@ -77,6 +79,9 @@ __device__ __forceinline__ void load_x8(const Act* __restrict__ x_row, int64_t k
 
 // One warp: kRows consecutive rows from row0, K segments [blockIdx.y * segments_per_split,
 // + segments_per_split); lane l takes segments begin + l, begin + l + 32, ...
+// Group-scaled formats: each 8 codes' products are summed in fp32, and that sum times its
+// group's scale is added to the lane's sum (one FMA per 8 codes and token, where scaling
+// each weight would cost one multiply per code).
 template <WeightFormat F, typename Act, int kTokens, int kRows>
 __global__ void __launch_bounds__(kWarps * 32, 1) gemv_kernel(GemvArgs<Act> a) {
   using Fmt = dequant::Format<F>;
@@ -90,8 +95,13 @@ __global__ void __launch_bounds__(kWarps * 32, 1) gemv_kernel(GemvArgs<Act> a) {
   // Rows past the end re-read the last row (so loads stay in bounds and the warp stays
   // converged); their sums are never written.
   const uint8_t* w_row[kRows];
+  const uint16_t* gs_row[kRows];
   LLMRUN_GEMV_UNROLL
-  for (int r = 0; r < kRows; ++r) w_row[r] = a.w + (row0 + r < a.rows ? row0 + r : a.rows - 1) * a.row_bytes;
+  for (int r = 0; r < kRows; ++r) {
+    const int64_t row = row0 + r < a.rows ? row0 + r : a.rows - 1;
+    w_row[r] = a.w + row * a.row_bytes;
+    gs_row[r] = Fmt::kGroupSize > 0 ? a.group_scales + row * a.groups_per_row : nullptr;
+  }
 
   float acc[kTokens][kRows];  // fp32 sums of code * x, per lane
   LLMRUN_GEMV_UNROLL
@@ -107,6 +117,14 @@ __global__ void __launch_bounds__(kWarps * 32, 1) gemv_kernel(GemvArgs<Act> a) {
       LLMRUN_GEMV_UNROLL
       for (int q = 0; q < Fmt::kChunks; ++q)
         chunks[r][q] = dequant::load_chunk(w_row[r] + cuda_layout::chunk_offset(s, q, a.segments));
+    }
+    float gs[kRows][Fmt::kScales];  // the segment's group scales (unused per-row formats)
+    if constexpr (Fmt::kGroupSize > 0) {
+      LLMRUN_GEMV_UNROLL
+      for (int r = 0; r < kRows; ++r) {
+        LLMRUN_GEMV_UNROLL
+        for (int i = 0; i < Fmt::kScales; ++i) gs[r][i] = dequant::group_scale(gs_row[r] + Fmt::first_group(s) + i);
+      }
     }
     // Whole segment inside the row with aligned x rows: vector x loads, decided once per
     // segment (only a row's last segment or two take the masked path).
@@ -124,8 +142,15 @@ __global__ void __launch_bounds__(kWarps * 32, 1) gemv_kernel(GemvArgs<Act> a) {
         load_x8(a.x + t * a.cols, k0, a.cols, x_vec, xv);
         LLMRUN_GEMV_UNROLL
         for (int r = 0; r < kRows; ++r) {
-          LLMRUN_GEMV_UNROLL
-          for (int j = 0; j < 8; ++j) acc[t][r] += wv[r][j] * xv[j];
+          if constexpr (Fmt::kGroupSize > 0) {
+            float part = 0.0f;
+            LLMRUN_GEMV_UNROLL
+            for (int j = 0; j < 8; ++j) part += wv[r][j] * xv[j];
+            acc[t][r] += part * gs[r][Fmt::scale_of(g)];
+          } else {
+            LLMRUN_GEMV_UNROLL
+            for (int j = 0; j < 8; ++j) acc[t][r] += wv[r][j] * xv[j];
+          }
         }
       }
     }
@@ -197,14 +222,16 @@ void gemv(const DeviceWeight& w, const Act* x, int64_t n, const float* bias, Act
   if (plan.splits < 1 || plan.segments_per_split % 32 != 0 || plan.splits * plan.segments_per_split < w.segments ||
       plan.row_warps * plan.rows_per_warp < w.rows)
     fail(w.name, ": GEMV plan does not cover the weight");
-  if (!w.bytes || !w.scales || !x || (plan.splits > 1 ? !partials : !out))
+  if (!w.bytes || !w.scales || !x || (plan.splits > 1 ? !partials : !out) ||
+      (cuda_layout::geometry(w.format).group_size > 0 && !w.group_scales))
     fail(w.name, ": GEMV with a null pointer");
   if (reinterpret_cast<uintptr_t>(w.bytes) % 16 != 0 || w.row_bytes % 16 != 0)
     fail(w.name, ": device weight rows are not 16-byte aligned");
   if (w.rows == 0) return;
   const bool x_aligned = reinterpret_cast<uintptr_t>(x) % 16 == 0 && (w.cols * int64_t(sizeof(Act))) % 16 == 0;
   const int64_t codes_per_segment = cuda_layout::geometry(w.format).codes_per_segment;
-  GemvArgs<Act> args{w.bytes, w.scales, w.rows, w.cols, w.row_bytes, w.segments, x, int(n),
+  GemvArgs<Act> args{w.bytes, w.scales, w.group_scales, w.groups_per_row, w.rows, w.cols, w.row_bytes, w.segments,
+                     x, int(n),
                      x_aligned ? w.cols / codes_per_segment : 0,
                      bias, out, plan.splits > 1 ? partials : nullptr, plan.segments_per_split};
   visit_format(w.format, w.name, [&](auto format) {

@@ -68,7 +68,9 @@ bool codes_exact_in(WeightFormat format) {
     for (const CodecRecord* c : all_codecs()) {
       const size_t f = size_t(c->format);
       if (table.size() <= f) table.resize(f + 1, false);
-      if (sizeof(Act) == 4 || cuda_layout::geometry_of(c->format).codes_per_segment == 0) {
+      // Group-scaled values (code * group scale, dequant_rows.cuh) need up to 19 bits: fp32.
+      if (sizeof(Act) == 4 || !cuda_layout::has_device_layout(c->format) ||
+          cuda_layout::geometry_of(c->format).group_size > 0) {
         table[f] = sizeof(Act) == 4;
         continue;
       }
@@ -170,7 +172,8 @@ void linear(const DeviceWeight& w, const Act* x, int64_t n, const float* bias, A
             GemmContext& gemm, Stream stream) {
   if (n < 0) fail(w.name, ": linear of ", n, " tokens");
   if (n == 0 || w.rows == 0) return;
-  if (!x || !out || !w.bytes || !w.scales) fail(w.name, ": linear with a null pointer");
+  if (!x || !out || !w.bytes || !w.scales || (cuda_layout::geometry(w.format).group_size > 0 && !w.group_scales))
+    fail(w.name, ": linear with a null pointer");
   if (w.k_pad != cuda_layout::k_pad(w.cols) || w.row_bytes != cuda_layout::device_row_bytes(w.format, w.cols))
     fail(w.name, ": not in the device layout (k_pad ", w.k_pad, ", row_bytes ", w.row_bytes, " for ", w.cols,
          " columns)");

@@ -7,7 +7,8 @@
 //     a GEMM with fp32 accumulation (gemm.h), then scale, bias and rounding in one
 //     epilogue. The GEMM runs in Act when every code of the format is exact in Act (int8,
 //     fp8, fp6 in bf16/f16; f16 in f16, bf16 in bf16: those read W in place), else in fp32
-//     (e.g. f16 weights with bf16 activations) so W is never rounded.
+//     (e.g. f16 weights with bf16 activations, and the group-scaled formats, whose decoded
+//     values carry their group scales) so W is never rounded.
 // Plain C++: the launcher and its scratch.
 #include <cstddef>
 #include <cstdint>

@@ -25,16 +25,18 @@ uint32_t read_code(const uint8_t* p, int bytes) {
   return v;
 }
 
-// One row of a whole-byte format: code k of segment s goes to chunk (k % kCodes) /
-// codes_per_chunk of that segment, at its position within the chunk.
-void pack_row_bytes(const uint8_t* src, int64_t cols, int code_bytes, const Geometry& g, int64_t segments,
-                    uint8_t* dst) {
+// `count` codes of a whole-byte format from src into row codes first, first + 1, ...: code
+// k of segment s goes to chunk (k % kCodes) / codes_per_chunk of that segment, at its
+// position within the chunk.
+void pack_row_bytes(const uint8_t* src, int64_t count, int code_bytes, const Geometry& g, int64_t segments,
+                    uint8_t* dst, int64_t first) {
   const int per_chunk = kChunkBytes / code_bytes;
-  for (int64_t k = 0; k < cols; ++k) {
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t k = first + i;
     const int64_t s = k / g.codes_per_segment;
     const int j = int(k % g.codes_per_segment);
     std::memcpy(dst + chunk_offset(s, j / per_chunk, segments) + (j % per_chunk) * code_bytes,
-                src + k * code_bytes, size_t(code_bytes));
+                src + i * code_bytes, size_t(code_bytes));
   }
 }
 
@@ -63,6 +65,27 @@ uint32_t get_fp6(const uint8_t* row, int64_t segments, int64_t k) {
   return nib | ((two >> fp6_e2_bit(j)) & 1u) << 4 | ((two >> fp6_sign_bit(j)) & 1u) << 5;
 }
 
+// Code `col` of a host row of format c (a group-scaled format's element code), and the
+// fp16 scale of the group holding it.
+uint32_t host_row_code(const CodecRecord& c, const uint8_t* row, int64_t col) {
+  int64_t i = col;
+  if (c.group_size > 0) {
+    row += col / c.group_size * c.block_bytes + 2;  // past the block's fp16 scale
+    i = col % c.group_size;
+  }
+  if (is_fp6(c.format)) {
+    uint8_t codes[4];
+    quant::fp6_unpack4(row + i / 4 * 3, codes);
+    return codes[i % 4];
+  }
+  return read_code(row + i * (c.bits / 8), c.bits / 8);
+}
+
+uint16_t host_group_scale(const CodecRecord& c, const uint8_t* row, int64_t group) {
+  const uint8_t* block = row + group * c.block_bytes;
+  return uint16_t(block[0] | block[1] << 8);
+}
+
 }  // namespace
 
 DevicePackedWeight pack_for_device(const HostWeight& w) {
@@ -86,18 +109,34 @@ DevicePackedWeight pack_for_device(const HostWeight& w) {
   d.row_bytes = device_row_bytes(w.format, w.cols);
   d.bytes.assign(size_t(w.rows * d.row_bytes), 0);  // pad codes = 0 (+0 in every format)
   d.scales.resize(size_t(w.rows));
+  d.group_size = g.group_size;
+  if (g.group_size > 0) {
+    d.groups_per_row = d.k_pad / g.group_size;
+    d.group_scales.assign(size_t(w.rows * d.groups_per_row), 0);  // pad groups: 0 (their codes are +0)
+  }
   const float fold = std::ldexp(1.0f, g.fold_log2);
+  const int64_t host_groups = g.group_size > 0 ? (w.cols + g.group_size - 1) / g.group_size : 0;
   for (int64_t r = 0; r < w.rows; ++r) {
     const uint8_t* src = w.packed.data() + r * host_row;
     uint8_t* dst = d.bytes.data() + r * d.row_bytes;
-    if (is_fp6(w.format)) {
+    if (g.group_size > 0) {
+      for (int64_t k = 0; k < w.cols; ++k) {
+        const uint32_t code = host_row_code(c, src, k);
+        if (is_fp6(w.format))
+          put_fp6(dst, d.segments, k, code);
+        else
+          pack_row_bytes(reinterpret_cast<const uint8_t*>(&code), 1, 1, g, d.segments, dst, k);
+      }
+      for (int64_t gi = 0; gi < host_groups; ++gi)
+        d.group_scales[size_t(r * d.groups_per_row + gi)] = host_group_scale(c, src, gi);
+    } else if (is_fp6(w.format)) {
       uint8_t codes[4];
       for (int64_t k = 0; k < w.cols; ++k) {
         if (k % 4 == 0) quant::fp6_unpack4(src + k / 4 * 3, codes);
         put_fp6(dst, d.segments, k, codes[k % 4]);
       }
     } else {
-      pack_row_bytes(src, w.cols, c.bits / 8, g, d.segments, dst);
+      pack_row_bytes(src, w.cols, c.bits / 8, g, d.segments, dst, 0);
     }
     const float scale = w.scales[size_t(r)] * fold;  // exact unless it overflows
     if (!std::isfinite(scale) || !std::isfinite(w.scales[size_t(r)]))
@@ -122,13 +161,7 @@ uint32_t unpack_code(const DevicePackedWeight& w, int64_t row, int64_t col) {
 
 uint32_t host_code(const HostWeight& w, int64_t row, int64_t col) {
   const CodecRecord& c = codec(w.format);
-  const uint8_t* r = w.packed.data() + row * c.row_bytes(w.cols);
-  if (is_fp6(w.format)) {
-    uint8_t codes[4];
-    quant::fp6_unpack4(r + col / 4 * 3, codes);
-    return codes[col % 4];
-  }
-  return read_code(r + col * (c.bits / 8), c.bits / 8);
+  return host_row_code(c, w.packed.data() + row * c.row_bytes(w.cols), col);
 }
 
 }  // namespace llmrun::cuda_layout

@@ -37,6 +37,13 @@
 //
 // Scales: one fp32 per row, the codec's scale times 2^fold_log2 (above). An all-zero row
 // keeps the codec's scale 1 (times the fold).
+//
+// Group-scaled formats (int8-g32, fp8-g32, fp6-e2m3-g32: grouped_codec.h) keep their
+// element format's rows above (geometry's `codes`) and their row scale 1 * 2^fold_log2;
+// each group of group_size codes along a row has its fp16 scale, exactly as in the host
+// blocks, in a separate array group_scales[rows, k_pad / group_size] (pad groups 0). A
+// segment never straddles a group's edge unless it holds whole groups (kCodes is 16 or
+// 64, the group 32), so a lane finds its codes' scales with one division.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -55,33 +62,35 @@ struct Geometry {
   int codes_per_segment;   // kCodes
   int chunks_per_segment;  // kChunks
   int fold_log2;           // device scale = codec scale * 2^fold_log2
+  WeightFormat codes;      // whose code layout and decode the rows use (itself, or a
+                           // group-scaled format's per-row element format)
+  int group_size;          // group-scaled: weights per fp16 group scale; 0: per row only
 };
 
 // The table itself, usable in constant expressions (kernels' format traits read it); a
-// format without a device layout gets {0, 0, 0}.
+// format without a device layout gets codes_per_segment 0.
 LLMRUN_HD constexpr Geometry geometry_of(WeightFormat format) {
   switch (format) {
-    case WeightFormat::f32: return {8, 2, 0};
+    case WeightFormat::f32: return {8, 2, 0, format, 0};
     case WeightFormat::f16:
-    case WeightFormat::bf16: return {8, 1, 0};
+    case WeightFormat::bf16: return {8, 1, 0, format, 0};
     case WeightFormat::int8:
-    case WeightFormat::fp8_e4m3: return {16, 1, 0};
-    case WeightFormat::fp6_e3m2: return {64, 3, 12};
-    case WeightFormat::fp6_e2m3: return {64, 3, 14};
-    // Group-scaled formats have no device layout yet (geometry() names them).
-    case WeightFormat::int8_g32:
-    case WeightFormat::fp8_g32:
-    case WeightFormat::fp6_e2m3_g32: break;
+    case WeightFormat::fp8_e4m3: return {16, 1, 0, format, 0};
+    case WeightFormat::fp6_e3m2: return {64, 3, 12, format, 0};
+    case WeightFormat::fp6_e2m3: return {64, 3, 14, format, 0};
+    case WeightFormat::int8_g32: return {16, 1, 0, WeightFormat::int8, 32};
+    case WeightFormat::fp8_g32: return {16, 1, 0, WeightFormat::fp8_e4m3, 32};
+    case WeightFormat::fp6_e2m3_g32: return {64, 3, 14, WeightFormat::fp6_e2m3, 32};
   }
-  return {0, 0, 0};
+  return {0, 0, 0, format, 0};
 }
 
 LLMRUN_HD constexpr bool has_device_layout(WeightFormat format) { return geometry_of(format).codes_per_segment != 0; }
 
-// The fp6 formats (E3M2, E2M3) share the host packing (4 codes in 3 bytes) and the device
-// planes below; only the decode differs.
+// The fp6 formats (E3M2, E2M3, and E2M3 with group scales) share the host packing (4 codes
+// in 3 bytes) and the device planes below; only the decode differs.
 LLMRUN_HD constexpr bool is_fp6(WeightFormat format) {
-  return format == WeightFormat::fp6_e3m2 || format == WeightFormat::fp6_e2m3;
+  return geometry_of(format).codes == WeightFormat::fp6_e3m2 || geometry_of(format).codes == WeightFormat::fp6_e2m3;
 }
 
 // The same, throwing llmrun::Error for a format without a device layout.
@@ -113,6 +122,9 @@ struct DevicePackedWeight {
   int64_t row_bytes = 0;  // k_pad * bits / 8
   std::vector<uint8_t> bytes;  // [rows, row_bytes] device layout
   std::vector<float> scales;   // [rows] fp32, codec scale * 2^fold_log2
+  int group_size = 0;                 // geometry's group_size
+  int64_t groups_per_row = 0;         // k_pad / group_size (group-scaled formats)
+  std::vector<uint16_t> group_scales;  // [rows, groups_per_row] fp16 bits, or empty
 };
 
 int64_t device_row_bytes(WeightFormat format, int64_t cols);
@@ -122,7 +134,8 @@ int64_t device_row_bytes(WeightFormat format, int64_t cols);
 DevicePackedWeight pack_for_device(const HostWeight& w);
 
 // The code at (row, col) as the host codec stores it: fp32 bits, f16/bf16 bits, the int8 /
-// fp8 byte, the 6-bit fp6 code. For tests of the layout.
+// fp8 byte, the 6-bit fp6 code (of a group-scaled format: its element code). For tests
+// of the layout.
 uint32_t unpack_code(const DevicePackedWeight& w, int64_t row, int64_t col);
 uint32_t host_code(const HostWeight& w, int64_t row, int64_t col);
 

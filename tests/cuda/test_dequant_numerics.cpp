@@ -19,6 +19,7 @@
 #include "kernels/quant/half.h"
 #include "kernels/quant/weight_format.h"
 #include "runtime/error.h"
+#include "tests/cuda/host_codes.h"
 
 namespace llmrun {
 namespace {
@@ -34,8 +35,9 @@ using dequant::Format;
                                        << want << " (0x" << quant::f32_bits(want) << ")";
 }
 
-// The codec's decoded value of one code (scale 1).
+// The codec's decoded value of one code (scale 1; a group-scaled format's element code).
 float codec_value(WeightFormat f, uint32_t code) {
+  f = cuda_layout::geometry_of(f).codes;
   const CodecRecord& c = codec(f);
   std::vector<uint8_t> row(size_t(c.row_bytes(c.block_size)), 0);
   if (cuda_layout::is_fp6(f)) {
@@ -98,7 +100,7 @@ TEST(DequantNumerics, Fp8EveryCodeInBothHalves) {
 
 // Segment decoders: a weight whose codes sweep every code of the format at every position
 // of a segment, re-packed by pack_for_device, decoded segment by segment and scaled with
-// the device scale, must equal the codec's decode_row bit for bit.
+// the device scale (and group scale), must equal the codec's decode_row bit for bit.
 HostWeight sweep_weight(WeightFormat f, int64_t rows, int64_t cols, uint32_t seed) {
   const CodecRecord& c = codec(f);
   HostWeight w;
@@ -113,18 +115,14 @@ HostWeight sweep_weight(WeightFormat f, int64_t rows, int64_t cols, uint32_t see
     uint8_t* row = w.packed.data() + r * c.row_bytes(cols);
     for (int64_t k = 0; k < cols; ++k) {
       uint32_t code = uint32_t(rng());
-      if (cuda_layout::is_fp6(f) || f == WeightFormat::int8 || f == WeightFormat::fp8_e4m3)
-        code = uint32_t(r * 7 + k * 13);  // rows shift the sweep across segment positions
-      if (cuda_layout::is_fp6(f)) {
-        uint8_t codes[4];
-        quant::fp6_unpack4(row + k / 4 * 3, codes);
-        codes[k % 4] = uint8_t(code & 0x3fu);
-        quant::fp6_pack4(codes, row + k / 4 * 3);
-      } else {
-        std::memcpy(row + k * (c.bits / 8), &code, size_t(c.bits / 8));
-      }
+      if (c.bits <= 8) code = uint32_t(r * 7 + k * 13);  // rows shift the sweep across segment positions
+      llmrun::testing::put_host_code(c, row, k, code);
     }
     if (c.scaled) w.scales[size_t(r)] = std::ldexp(1.0f + float(rng() % 1000) / 1000.0f, int(rng() % 40) - 30);
+    // Group scales: positive fp16 from subnormal to large (codes * scale stay finite).
+    for (int64_t g = 0; c.group_size > 0 && g * c.group_size < cols; ++g) {
+      llmrun::testing::put_group_scale(c, row, g, uint16_t(1 + rng() % 0x5bff));
+    }
   }
   return w;
 }
@@ -148,13 +146,19 @@ void expect_segments_decode(int64_t rows, int64_t cols) {
       for (int g = 0; g < Fmt::kGroups; ++g) {
         float got[8];
         Fmt::decode8(chunks, g, got);
+        const float gs = Fmt::kGroupSize > 0 ? dequant::group_scale(d.group_scales.data() + r * d.groups_per_row +
+                                                                    Fmt::first_group(s) + Fmt::scale_of(g))
+                                             : 1.0f;
         for (int j = 0; j < 8; ++j) {
           const int64_t k = s * Fmt::kCodes + 8 * g + j;
           if (k >= cols) {
             ASSERT_TRUE(same_value(got[j], 0.0f)) << "pad code at " << k;  // +0
             continue;
           }
-          ASSERT_TRUE(same_value(got[j] * d.scales[size_t(r)], want[size_t(k)])) << "row " << r << " col " << k;
+          if (Fmt::kGroupSize > 0) {
+            ASSERT_EQ(k / Fmt::kGroupSize, Fmt::first_group(s) + Fmt::scale_of(g)) << "the scale of col " << k;
+          }
+          ASSERT_TRUE(same_value(got[j] * gs * d.scales[size_t(r)], want[size_t(k)])) << "row " << r << " col " << k;
           ASSERT_TRUE(same_value(std::ldexp(got[j], Fmt::kFoldLog2),
                                  codec_value(F, cuda_layout::host_code(w, r, k))))
               << "row " << r << " col " << k;
@@ -173,6 +177,9 @@ TEST(DequantNumerics, SegmentDecodersEqualTheCodecs) {
     expect_segments_decode<WeightFormat::fp8_e4m3>(37, cols);
     expect_segments_decode<WeightFormat::fp6_e3m2>(64, cols);
     expect_segments_decode<WeightFormat::fp6_e2m3>(64, cols);
+    expect_segments_decode<WeightFormat::int8_g32>(37, cols);
+    expect_segments_decode<WeightFormat::fp8_g32>(37, cols);
+    expect_segments_decode<WeightFormat::fp6_e2m3_g32>(64, cols);
   }
 }
 
@@ -226,24 +233,17 @@ std::vector<const CodecRecord*> device_codecs() {
   return out;
 }
 
-TEST(WeightLayout, OnlyTheGroupScaledFormatsLackADeviceLayoutAndSaySo) {
-  std::set<std::string> cpu_only;
-  for (const CodecRecord* c : all_codecs())
-    if (!cuda_layout::has_device_layout(c->format)) cpu_only.insert(c->name);
-  EXPECT_EQ(cpu_only, (std::set<std::string>{"int8-g32", "fp8-g32", "fp6-e2m3-g32"}));
-  for (const std::string& name : cpu_only) {
-    HostWeight w;
-    w.name = "model.layers.0.mlp.up_proj.weight";
-    w.format = parse_weight_format(name);
-    w.rows = 1;
-    w.cols = 32;
-    w.packed.assign(size_t(codec(w.format).row_bytes(32)), 0);
-    w.scales.assign(1, 1.0f);
-    try {
-      cuda_layout::pack_for_device(w);
-      ADD_FAILURE() << name << ": packed for the device without a layout";
-    } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+TEST(WeightLayout, EveryFormatHasADeviceLayoutMatchingItsCodec) {
+  for (const CodecRecord* c : all_codecs()) {
+    SCOPED_TRACE(c->name);
+    ASSERT_TRUE(cuda_layout::has_device_layout(c->format)) << "a new format needs its row in geometry_of";
+    const cuda_layout::Geometry g = cuda_layout::geometry(c->format);
+    EXPECT_EQ(g.group_size, c->group_size);
+    EXPECT_EQ(codec(g.codes).bits, c->bits) << "the element format's codes are the format's codes";
+    EXPECT_EQ(codec(g.codes).group_size, 0);
+    if (g.codes != c->format) {
+      EXPECT_EQ(g.fold_log2, cuda_layout::geometry(g.codes).fold_log2);
+      EXPECT_EQ(g.codes_per_segment, cuda_layout::geometry(g.codes).codes_per_segment);
     }
   }
 }
@@ -261,6 +261,19 @@ TEST(WeightLayout, EveryCodeLandsWhereUnpackFindsItAndPadsAreZero) {
       EXPECT_EQ(d.row_bytes % 16, 0) << "every row starts 16-byte aligned";
       EXPECT_EQ(d.row_bytes, d.segments * g.chunks_per_segment * 16);
       ASSERT_EQ(int64_t(d.bytes.size()), rows * d.row_bytes);
+      EXPECT_EQ(d.group_size, c->group_size);
+      if (c->group_size > 0) {
+        ASSERT_EQ(d.groups_per_row, d.k_pad / c->group_size);
+        ASSERT_EQ(int64_t(d.group_scales.size()), rows * d.groups_per_row);
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t gi = 0; gi < d.groups_per_row; ++gi) {
+            const uint8_t* block = w.packed.data() + r * c->row_bytes(cols) + gi * c->block_bytes;
+            const uint16_t want = gi * c->group_size < cols ? uint16_t(block[0] | block[1] << 8) : 0;
+            ASSERT_EQ(d.group_scales[size_t(r * d.groups_per_row + gi)], want) << "row " << r << " group " << gi;
+          }
+      } else {
+        EXPECT_TRUE(d.group_scales.empty());
+      }
       for (int64_t r = 0; r < rows; ++r) {
         EXPECT_EQ(d.scales[size_t(r)], std::ldexp(w.scales[size_t(r)], g.fold_log2));
         for (int64_t k = 0; k < d.k_pad; ++k) {

@@ -25,13 +25,14 @@
 #include "kernels/cuda/gemv.cuh"
 #include "kernels/cuda/linear.cuh"
 #include "kernels/cuda/weight_layout.h"
-#include "kernels/quant/fp6_e3m2.h"
+#include "kernels/quant/half.h"
 #include "kernels/quant/weight_format.h"
 #include "runtime/error.h"
 #include "tests/cuda/act_test_support.h"
 #include "tests/test_name.h"
 #include "tests/cuda/conformance.h"
 #include "tests/cuda/device_test.h"
+#include "tests/cuda/host_codes.h"
 
 namespace llmrun {
 namespace {
@@ -77,25 +78,22 @@ HostWeight sweep_weight(WeightFormat f, int64_t rows, int64_t cols, bool finite_
     for (int64_t k = 0; k < cols; ++k) {
       uint32_t code = c.bits <= 8 ? uint32_t((k + 5 * r) % codes) : c.bits == 16 ? uint32_t((k + cols * r) % codes)
                                                                                  : uint32_t(rng());
-      for (;;) {  // skip NaN / inf codes when asked
+      for (;;) {  // skip NaN / inf codes when asked (of the element format when grouped)
+        const CodecRecord& e = codec(cuda_layout::geometry_of(f).codes);
         float v = 0.0f;
-        std::vector<uint8_t> block(size_t(c.block_bytes), 0);
+        std::vector<uint8_t> block(size_t(e.block_bytes), 0);
         for (size_t b = 0; b < block.size() && b < 4; ++b) block[b] = uint8_t(code >> (8 * b));
-        c.decode_row(block.data(), 1.0f, 1, &v);
+        e.decode_row(block.data(), 1.0f, 1, &v);
         if (!finite_only || std::isfinite(v)) break;
         code = c.bits == 32 ? uint32_t(rng()) : uint32_t((code + 1) % codes);
       }
-      if (cuda_layout::is_fp6(f)) {
-        uint8_t q[4];
-        quant::fp6_unpack4(row + k / 4 * 3, q);
-        q[k % 4] = uint8_t(code);
-        quant::fp6_pack4(q, row + k / 4 * 3);
-      } else {
-        std::memcpy(row + k * (c.bits / 8), &code, size_t(c.bits / 8));
-      }
+      llmrun::testing::put_host_code(c, row, k, code);
     }
     // Small scales keep sums of 1024 products far inside fp16's range.
     if (c.scaled) w.scales[size_t(r)] = std::ldexp(1.0f + float(rng() % 1024) / 1024.0f, int(rng() % 4) - 8);
+    for (int64_t g = 0; c.group_size > 0 && g * c.group_size < cols; ++g)
+      llmrun::testing::put_group_scale(
+          c, row, g, quant::f32_to_f16(std::ldexp(1.0f + float(rng() % 1024) / 1024.0f, int(rng() % 4) - 8)));
   }
   return w;
 }
@@ -200,7 +198,7 @@ TEST_P(LinearCuda, MatchesCpuReference) {
   if (act == ActType::f16) run_grid<cu::f16_t>(format);
 }
 
-// Every format with a device layout (test_dequant_numerics lists the CPU-only ones).
+// Every format with a device layout (test_dequant_numerics requires one of every format).
 std::vector<WeightFormat> all_formats() {
   std::vector<WeightFormat> f;
   for (const CodecRecord* c : all_codecs())
@@ -277,6 +275,7 @@ TEST(LinearCudaPlan, SplitKWhenRowsAreFewAndNotOtherwise) {
       v.name = d.name.c_str();
       v.format = d.format;
       v.rows = d.rows, v.cols = d.cols, v.k_pad = d.k_pad, v.segments = d.segments, v.row_bytes = d.row_bytes;
+      v.group_size = d.group_size, v.groups_per_row = d.groups_per_row;
       return v;
     };
     for (int64_t n = 1; n <= cu::kGemvMaxTokens; ++n) {
