@@ -8,7 +8,9 @@
 // W rows and streams it once. A group of RB rows is walked in steps of the decoder's kStep weights; each step
 // of each row is dequantized in registers and multiplied into RB x NT accumulators (one per
 // row and token; two when there is a single token, to cover FMA latency). The row scale
-// (and the decoders' power-of-two kUnscale) multiplies each sum once at the end. The last
+// (and the decoders' power-of-two kUnscale) multiplies each sum once at the end; a
+// group-scaled format's single-token GEMV sums each group's products apart and adds that
+// partial sum times the group scale (one FMA per group and row). The last
 // k % kStep weights of a row go through the codec's own decode_row into a zero-padded
 // buffer, so no load reads past a row.
 //
@@ -22,6 +24,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/cpu/simd/linear_simd.h"
 
@@ -35,21 +38,38 @@ inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
 // the block's scale (times the inner kUnscale, a power of two, so exactly), i.e. they hold
 // decode(code) * scale rounded once, as the codec's decode_row computes it; kUnscale is 1
 // and the row scale of these formats is 1.
+// The single-token GEMV does not call operator(): it takes the unscaled codes and the
+// scale apart (codes(), group_scale()) and multiplies each group's fp32 partial sum by the
+// scale once, one FMA per group where scaling the weights costs one multiply per vector.
 template <class Vec, class Inner, int kGroup>
 struct DecodeGrouped {
   static_assert(kGroup % Inner::kStep == 0, "a group is whole inner steps");
   static constexpr int kStep = kGroup, kStepBytes = 2 + kGroup / Inner::kStep * Inner::kStepBytes;
   static constexpr float kUnscale = 1.0f;
   Inner inner;
-  void operator()(const uint8_t* p, typename Vec::V* v) const {
+  // The block's scale times the inner decoder's kUnscale (exact: a power of two).
+  static float group_scale(const uint8_t* p) {
     uint16_t h;
     std::memcpy(&h, p, sizeof h);
-    const typename Vec::V s = Vec::set1(_cvtsh_ss(h) * Inner::kUnscale);
+    return _cvtsh_ss(h) * Inner::kUnscale;
+  }
+  // v[i] = decode(code) / Inner::kUnscale: without the scale.
+  void codes(const uint8_t* p, typename Vec::V* v) const {
     constexpr int kInnerVecs = Inner::kStep / Vec::kLanes;
     for (int j = 0; j < kGroup / Inner::kStep; ++j) inner(p + 2 + j * Inner::kStepBytes, v + j * kInnerVecs);
+  }
+  void operator()(const uint8_t* p, typename Vec::V* v) const {
+    codes(p, v);
+    const typename Vec::V s = Vec::set1(group_scale(p));
     for (int i = 0; i < kGroup / Vec::kLanes; ++i) v[i] = Vec::mul(v[i], s);
   }
 };
+
+// Whether D is a DecodeGrouped (has a per-step scale of its own).
+template <class D, class = void>
+struct HasGroupScale : std::false_type {};
+template <class D>
+struct HasGroupScale<D, std::void_t<decltype(&D::group_scale)>> : std::true_type {};
 
 // ---- decode: GEMV over NT <= kGemvMaxTokens tokens -------------------------------------
 
@@ -87,6 +107,20 @@ void gemv_rows(const D& dec, const LinearProblem& p, const GemvInputs& in, int64
   for (int64_t step = 0; step < steps; ++step) {
     const int64_t k = step * D::kStep;
     for (int64_t b = 0; b < kBlockStep; b += 64) Vec::prefetch(ahead + step * kBlockStep + b);
+    if constexpr (HasGroupScale<D>::value && NT == 1) {
+      // One group per step: its partial sum, then times its scale into the row's sum.
+#pragma GCC unroll 4
+      for (int r = 0; r < RB; ++r) {
+        const uint8_t* block = row[r] + step * D::kStepBytes;
+        V wv[kVecs];
+        dec.codes(block, wv);
+        V part = Vec::mul(wv[0], Vec::load(in.rows[0] + k));
+#pragma GCC unroll 4
+        for (int v = 1; v < kVecs; ++v) part = Vec::fma(wv[v], Vec::load(in.rows[0] + k + Vec::kLanes * v), part);
+        acc[r][0][step % S] = Vec::fma(part, Vec::set1(D::group_scale(block)), acc[r][0][step % S]);
+      }
+      continue;
+    }
 #pragma GCC unroll 4
     for (int r = 0; r < RB; ++r) {
       V wv[kVecs];
