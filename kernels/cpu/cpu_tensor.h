@@ -36,13 +36,22 @@ class CpuTensor final : public Tensor {
   std::vector<int32_t> i32_storage_;
 };
 
+// A group-scaled format's blocks (an fp16 scale, then a group of element codes) are split
+// on upload: `packed` keeps the codes as rows of the element format (whole groups, so each
+// group's codes start where the previous group's end: aligned, scale-free vector loads),
+// `group_scales` the scales. Other formats keep the codec's layout as it is.
 class CpuWeight final : public Weight {
  public:
   explicit CpuWeight(const HostWeight& w);
   const uint8_t* row(int64_t r) const { return packed.data() + r * row_bytes; }
+  // Row r decoded to fp32 with every scale applied: the codec's decode_row, bit for bit.
+  void decode_row(int64_t r, float* out) const;
+  const CodecRecord* codes_codec;  // the codec of packed's rows: the format's, or its element's
   int64_t row_bytes;
-  std::vector<uint8_t> packed;  // [rows, row_bytes] in the codec's layout
+  std::vector<uint8_t> packed;  // [rows, row_bytes] (above)
   std::vector<float> scales;    // [rows]
+  int64_t groups_per_row = 0;          // group-scaled formats: ceil(cols / group_size)
+  std::vector<uint16_t> group_scales;  // [rows, groups_per_row] fp16 bits, or empty
   std::vector<float> as_f32;    // [rows * cols] decoded, kept only for fp32 vectors
 };
 

@@ -5,9 +5,7 @@
 namespace llmrun::cpu {
 
 void embed(const CpuWeight& table, const std::vector<int32_t>& ids, CpuTensor& out) {
-  const CodecRecord& c = codec(table.format());
-  for (size_t i = 0; i < ids.size(); ++i)
-    c.decode_row(table.row(ids[i]), table.scales[size_t(ids[i])], table.cols(), out.row(int64_t(i)));
+  for (size_t i = 0; i < ids.size(); ++i) table.decode_row(ids[i], out.row(int64_t(i)));
 }
 
 void rmsnorm(const CpuTensor& x, const CpuWeight& gain, float eps, int64_t width, CpuTensor& out) {

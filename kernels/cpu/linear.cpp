@@ -31,7 +31,6 @@ bool run_parallel(int64_t n, int64_t m, int64_t k, int threads) {
 // per (token, row); each tile serves every token, so a prefill of n tokens reads W once.
 void linear_scalar(const CpuTensor& x, const CpuWeight& w, const CpuWeight* bias, CpuTensor& out,
                    int threads) {
-  const CodecRecord& c = codec(w.format());
   const int64_t n = x.rows(), k = w.cols(), m = w.rows();
   const int64_t tiles = (m + kTileRows - 1) / kTileRows;
 #pragma omp parallel num_threads(threads) if (run_parallel(n, m, k, threads))
@@ -41,7 +40,7 @@ void linear_scalar(const CpuTensor& x, const CpuWeight& w, const CpuWeight* bias
     for (int64_t t = 0; t < tiles; ++t) {
       const int64_t r0 = t * kTileRows, r1 = std::min(m, r0 + kTileRows);
       for (int64_t r = r0; r < r1; ++r)
-        c.decode_row(w.row(r), w.scales[size_t(r)], k, tile.data() + (r - r0) * k);
+        w.decode_row(r, tile.data() + (r - r0) * k);
       for (int64_t i = 0; i < n; ++i) {
         const float* xi = x.row(i);
         float* oi = out.row(i);
@@ -88,6 +87,9 @@ void linear_simd(const CpuTensor& x, const CpuWeight& w, const CpuWeight* bias, 
   p.w = w.packed.data();
   p.row_bytes = w.row_bytes;
   p.scales = w.scales.data();
+  p.codes_codec = w.codes_codec;
+  p.group_scales = w.group_scales.empty() ? nullptr : w.group_scales.data();
+  p.groups_per_row = w.groups_per_row;
   p.bias = bias ? bias->as_f32.data() : nullptr;
   p.out = out.data.data();
   p.codec = &codec(w.format());

@@ -163,16 +163,17 @@ struct FormatBase {
   static constexpr int kFoldLog2 = kGeometry.fold_log2;
   static constexpr int kGroups = kCodes / 8;
   static constexpr int kGroupSize = kGeometry.group_size;
-  static constexpr int kScales = kGroupSize == 0 || kCodes <= kGroupSize ? 1 : kCodes / kGroupSize;
+  static constexpr int kDivisor = kGroupSize > 0 ? kGroupSize : 1;  // per-row formats: unused
+  static constexpr int kScales = kGroupSize == 0 || kCodes <= kDivisor ? 1 : kCodes / kDivisor;
   static_assert(kCodes % 8 == 0 && kChunks >= 1, "a format with a device layout");
-  static_assert(kGroupSize == 0 || (kGroupSize % 8 == 0 && (kCodes % kGroupSize == 0 || kGroupSize % kCodes == 0)),
+  static_assert(kGroupSize == 0 || (kGroupSize % 8 == 0 && (kCodes % kDivisor == 0 || kDivisor % kCodes == 0)),
                 "a segment lies inside one group or holds whole groups, and every 8 codes share a scale");
 
   // Index, among the segment's kScales scales, of the scale of codes [8g, 8g + 8).
-  LLMRUN_HD static constexpr int scale_of(int g) { return kScales == 1 ? 0 : 8 * g / kGroupSize; }
+  LLMRUN_HD static constexpr int scale_of(int g) { return kScales == 1 ? 0 : 8 * g / kDivisor; }
   // Index in the row's group scales of the segment's first scale.
   LLMRUN_HD static constexpr int64_t first_group(int64_t segment) {
-    return kGroupSize == 0 ? 0 : segment * kCodes / kGroupSize;
+    return kGroupSize == 0 ? 0 : segment * kCodes / kDivisor;
   }
 };
 

@@ -108,10 +108,12 @@ struct GroupedCodec {
     return -1;
   }
 
-  static constexpr CodecRecord record(WeightFormat format, const char* name) {
+  // element: the per-row format of T's codes (ScaledCodec<T>'s), whose row layout a
+  // group's codes follow.
+  static constexpr CodecRecord record(WeightFormat format, const char* name, WeightFormat element) {
     return CodecRecord{format,     name,        T::kBits,    kGroup,          kBlockBytes,
                        false,      T::kMaxCodeValue, &encode_row, &decode_row, &dot_row,
-                       &first_non_finite, kGroup, &block_scale};
+                       &first_non_finite, kGroup, &block_scale, element};
   }
 };
 

@@ -50,8 +50,14 @@ struct CodecRecord {
   // block, the row scale is 1), and that scale of a block. 0 / nullptr otherwise.
   int group_size = 0;
   float (*block_scale)(const uint8_t* block) = nullptr;
+  // Group-scaled formats: the per-row format whose codes (and packing) a group holds after
+  // its scale; kernels keep those codes apart from the scales (codes_format()).
+  WeightFormat element = WeightFormat::f32;
 
   int64_t row_bytes(int64_t n) const { return (n + block_size - 1) / block_size * block_bytes; }
+  // The format of the codes as kernels lay them out: the element format of a group-scaled
+  // format, else the format itself.
+  WeightFormat codes_format() const { return group_size > 0 ? element : format; }
   // Rows are stored as packed bytes (U8 [rows, row_bytes]) rather than as a float dtype.
   bool packed() const { return scaled || group_size > 0; }
 };

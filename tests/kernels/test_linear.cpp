@@ -98,13 +98,21 @@ std::unique_ptr<CpuTensor> tensor(int64_t rows, int64_t cols, const std::vector<
   return t;
 }
 
-// Code values (scale not applied) of W as doubles: [rows, cols].
+// Row r of W decoded without its row scale (group scales applied: CpuWeight keeps a
+// group-scaled format's codes and scales apart).
+void unscaled_row(const CpuWeight& w, int64_t r, float* out) {
+  w.codes_codec->decode_row(w.row(r), 1.0f, w.cols(), out);
+  const int64_t g = codec(w.format()).group_size;
+  for (int64_t i = 0; g > 0 && i < w.cols(); ++i)
+    out[i] *= quant::f16_to_f32(w.group_scales[size_t(r * w.groups_per_row + i / g)]);
+}
+
+// Code values (row scale not applied) of W as doubles: [rows, cols].
 std::vector<double> code_values(const CpuWeight& w) {
-  const CodecRecord& c = codec(w.format());
   std::vector<float> row(size_t(w.cols()));
   std::vector<double> d(size_t(w.rows() * w.cols()));
   for (int64_t r = 0; r < w.rows(); ++r) {
-    c.decode_row(w.row(r), 1.0f, w.cols(), row.data());
+    unscaled_row(w, r, row.data());
     for (int64_t i = 0; i < w.cols(); ++i) d[size_t(r * w.cols() + i)] = row[size_t(i)];
   }
   return d;
@@ -155,12 +163,33 @@ const int64_t kTokens[] = {1, 2, 3, 4, 5, 8, 9, 33};
 
 // ---- tests ---------------------------------------------------------------------------------
 
+// CpuWeight keeps group-scaled blocks split into codes and scales; its decode_row (the
+// embedding gather, the reference linear) must still be the codec's, bit for bit.
+TEST(Linear, CpuWeightDecodeRowIsTheCodecs) {
+  std::mt19937 rng(4);
+  for (const CodecRecord* c : all_codecs())
+    for (int64_t k : kCols) {
+      const int64_t m = 5;
+      const HostWeight h = host_weight(*c, m, k, random_values(m * k, rng));
+      const CpuWeight w(h);
+      std::vector<float> got(static_cast<size_t>(k)), want(static_cast<size_t>(k));
+      for (int64_t r = 0; r < m; ++r) {
+        w.decode_row(r, got.data());
+        c->decode_row(h.packed.data() + r * c->row_bytes(k), h.scales[size_t(r)], k, want.data());
+        for (int64_t i = 0; i < k; ++i)
+          ASSERT_EQ(quant::f32_bits(got[size_t(i)]), quant::f32_bits(want[size_t(i)]))
+              << c->name << " k=" << k << " row " << r << " col " << i;
+      }
+    }
+}
+
 TEST(Linear, ReferenceMatchesDoubleDot) {
   std::mt19937 rng(1);
   for (const CodecRecord* c : all_codecs()) {
     for (int64_t k : kCols) {
       const int64_t m = 17;
-      auto w = std::make_unique<CpuWeight>(host_weight(*c, m, k, random_values(m * k, rng)));
+      const HostWeight h = host_weight(*c, m, k, random_values(m * k, rng));
+      auto w = std::make_unique<CpuWeight>(h);
       const std::vector<double> d = code_values(*w);
       for (int64_t n : {int64_t(1), int64_t(9)}) {
         auto x = tensor(n, k, random_values(n * k, rng));
@@ -168,8 +197,8 @@ TEST(Linear, ReferenceMatchesDoubleDot) {
         const std::vector<float> got = run(*x, *w, bias.get(), 1, KernelIsa::scalar);
         std::vector<float> wr(static_cast<size_t>(k));
         for (int64_t r = 0; r < m; ++r) {
-          // The reference's own weights: decode_row with the scale applied.
-          c->decode_row(w->row(r), w->scales[size_t(r)], k, wr.data());
+          // The reference's own weights: the codec's decode_row of the file's row.
+          c->decode_row(h.packed.data() + r * c->row_bytes(k), h.scales[size_t(r)], k, wr.data());
           for (int64_t t = 0; t < n; ++t) {
             double dot = 0, abs_dot = 0;
             for (int64_t i = 0; i < k; ++i) {
@@ -337,7 +366,7 @@ TEST(Linear, FastDecodersReproduceEveryCode) {
     CpuWeight w(h);
     std::vector<float> decoded(static_cast<size_t>(k));
     for (int64_t r = 0; r < m; ++r) {
-      c->decode_row(w.row(r), 1.0f, k, decoded.data());
+      unscaled_row(w, r, decoded.data());
       for (int64_t i = 0; i < k; ++i)
         ASSERT_EQ(decoded[size_t(i)], values[size_t(r * k + i)]) << c->name << ": value does not round-trip";
     }

@@ -121,6 +121,18 @@ TEST_P(EveryCodec, NameParsesBackAndFieldsAreConsistent) {
   EXPECT_EQ(c.group_size > 0, c.block_scale != nullptr);
   if (c.group_size > 0) {
     EXPECT_EQ(c.block_size, c.group_size) << "one scale per block";
+    // The element format: per row, the same codes, packed so a group's codes are exactly
+    // the block after its 2-byte scale (kernels split the blocks into codes and scales).
+    const CodecRecord& e = codec(c.element);
+    EXPECT_EQ(e.codes_format(), c.element);
+    EXPECT_EQ(c.codes_format(), c.element);
+    EXPECT_TRUE(e.scaled) << e.name;
+    EXPECT_EQ(e.group_size, 0);
+    EXPECT_EQ(e.bits, c.bits);
+    EXPECT_EQ(e.max_code_value, c.max_code_value);
+    EXPECT_EQ(e.row_bytes(c.group_size), c.block_bytes - 2);
+  } else {
+    EXPECT_EQ(c.codes_format(), c.format);
   }
   for (int64_t n : kLengths)
     EXPECT_EQ(c.row_bytes(n), (n + c.block_size - 1) / c.block_size * c.block_bytes) << n;
@@ -215,6 +227,29 @@ std::vector<const CodecRecord*> grouped_codecs() {
 }
 
 class EveryGroupedCodec : public ::testing::TestWithParam<const CodecRecord*> {};
+
+// A block after its scale is a row of the element format: the element codec's decode of
+// those bytes (scale 1) times the block's scale is the grouped decode, bit for bit (the
+// CPU and CUDA kernels keep codes and scales apart on that basis).
+TEST_P(EveryGroupedCodec, BlocksAreElementRowsTimesTheirScale) {
+  const CodecRecord& c = *GetParam();
+  const CodecRecord& e = codec(c.element);
+  const int64_t g = c.group_size, n = 5 * g + 7;
+  std::mt19937 rng(8);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> w(static_cast<size_t>(n));
+  for (float& v : w) v = normal(rng) * 0.01f;
+  const Encoded enc = encode_guarded(c, w);
+  const std::vector<float> want = decode_guarded(c, enc, n);
+  std::vector<float> part(static_cast<size_t>(g));
+  for (int64_t g0 = 0; g0 < n; g0 += g) {
+    const uint8_t* block = enc.packed.data() + g0 / g * c.block_bytes;
+    const int64_t len = std::min(g, n - g0);
+    e.decode_row(block + 2, 1.0f, len, part.data());
+    for (int64_t i = 0; i < len; ++i)
+      ASSERT_EQ(part[size_t(i)] * c.block_scale(block), want[size_t(g0 + i)]) << c.name << " weight " << g0 + i;
+  }
+}
 
 // Each group's scale is the smallest fp16 at or above amax(group) / max_code_value (fp16's
 // smallest subnormal for groups below its range, 1 for all-zero groups), and the group's

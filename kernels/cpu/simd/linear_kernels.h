@@ -8,9 +8,8 @@
 // W rows and streams it once. A group of RB rows is walked in steps of the decoder's kStep weights; each step
 // of each row is dequantized in registers and multiplied into RB x NT accumulators (one per
 // row and token; two when there is a single token, to cover FMA latency). The row scale
-// (and the decoders' power-of-two kUnscale) multiplies each sum once at the end; a
-// group-scaled format's single-token GEMV sums each group's products apart and adds that
-// partial sum times the group scale (one FMA per group and row). The last
+// (and the decoders' power-of-two kUnscale) multiplies each sum once at the end (group
+// scales: DecodeGrouped below). The last
 // k % kStep weights of a row go through the codec's own decode_row into a zero-padded
 // buffer, so no load reads past a row.
 //
@@ -33,43 +32,31 @@ namespace {
 
 inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
 
-// A group-scaled format (grouped_codec.h): each kGroup-weight block is an fp16 scale and
-// the element codes as the inner decoder reads them. The vectors come out multiplied by
-// the block's scale (times the inner kUnscale, a power of two, so exactly), i.e. they hold
-// decode(code) * scale rounded once, as the codec's decode_row computes it; kUnscale is 1
-// and the row scale of these formats is 1.
-// The single-token GEMV does not call operator(): it takes the unscaled codes and the
-// scale apart (codes(), group_scale()) and multiplies each group's fp32 partial sum by the
-// scale once, one FMA per group where scaling the weights costs one multiply per vector.
+// A group-scaled format (grouped_codec.h), as CpuWeight keeps it: rows of element codes
+// (read by the element's decoder) and an fp16 scale per kGroup codes in
+// LinearProblem::group_scales. One step is one group; the kernels apply its scale: the
+// single-token GEMV to the group's fp32 partial sum (one FMA per group and row), the
+// others to the decoded vectors.
 template <class Vec, class Inner, int kGroup>
 struct DecodeGrouped {
   static_assert(kGroup % Inner::kStep == 0, "a group is whole inner steps");
-  static constexpr int kStep = kGroup, kStepBytes = 2 + kGroup / Inner::kStep * Inner::kStepBytes;
-  static constexpr float kUnscale = 1.0f;
+  static constexpr int kStep = kGroup, kStepBytes = kGroup / Inner::kStep * Inner::kStepBytes;
+  static constexpr float kUnscale = Inner::kUnscale;
+  static constexpr bool kGroupScaled = true;
   Inner inner;
-  // The block's scale times the inner decoder's kUnscale (exact: a power of two).
-  static float group_scale(const uint8_t* p) {
-    uint16_t h;
-    std::memcpy(&h, p, sizeof h);
-    return _cvtsh_ss(h) * Inner::kUnscale;
-  }
-  // v[i] = decode(code) / Inner::kUnscale: without the scale.
-  void codes(const uint8_t* p, typename Vec::V* v) const {
-    constexpr int kInnerVecs = Inner::kStep / Vec::kLanes;
-    for (int j = 0; j < kGroup / Inner::kStep; ++j) inner(p + 2 + j * Inner::kStepBytes, v + j * kInnerVecs);
-  }
   void operator()(const uint8_t* p, typename Vec::V* v) const {
-    codes(p, v);
-    const typename Vec::V s = Vec::set1(group_scale(p));
-    for (int i = 0; i < kGroup / Vec::kLanes; ++i) v[i] = Vec::mul(v[i], s);
+    constexpr int kInnerVecs = Inner::kStep / Vec::kLanes;
+    for (int j = 0; j < kGroup / Inner::kStep; ++j) inner(p + j * Inner::kStepBytes, v + j * kInnerVecs);
   }
 };
 
-// Whether D is a DecodeGrouped (has a per-step scale of its own).
+// Whether D is a DecodeGrouped (its steps carry scales of their own).
 template <class D, class = void>
-struct HasGroupScale : std::false_type {};
+struct IsGroupScaled : std::false_type {};
 template <class D>
-struct HasGroupScale<D, std::void_t<decltype(&D::group_scale)>> : std::true_type {};
+struct IsGroupScaled<D, std::void_t<decltype(D::kGroupScaled)>> : std::true_type {};
+
+inline float f16_scale(const uint16_t* p) { return _cvtsh_ss(*p); }
 
 // ---- decode: GEMV over NT <= kGemvMaxTokens tokens -------------------------------------
 
@@ -97,6 +84,10 @@ void gemv_rows(const D& dec, const LinearProblem& p, const GemvInputs& in, int64
       for (int s = 0; s < S; ++s) acc[r][t][s] = Vec::zero();
   const uint8_t* row[RB];
   for (int r = 0; r < RB; ++r) row[r] = p.w + (r0 + r) * p.row_bytes;
+  constexpr bool kGrouped = IsGroupScaled<D>::value;
+  const uint16_t* gs[RB] = {};  // the rows' group scales (group-scaled formats)
+  if constexpr (kGrouped)
+    for (int r = 0; r < RB; ++r) gs[r] = p.group_scales + (r0 + r) * p.groups_per_row;
 
   // The group's RB rows are one contiguous block and the thread's next group follows it:
   // prefetch linearly, kPrefetchAhead bytes ahead of where reading stands.
@@ -107,17 +98,27 @@ void gemv_rows(const D& dec, const LinearProblem& p, const GemvInputs& in, int64
   for (int64_t step = 0; step < steps; ++step) {
     const int64_t k = step * D::kStep;
     for (int64_t b = 0; b < kBlockStep; b += 64) Vec::prefetch(ahead + step * kBlockStep + b);
-    if constexpr (HasGroupScale<D>::value && NT == 1) {
-      // One group per step: its partial sum, then times its scale into the row's sum.
+    if constexpr (kGrouped) {
 #pragma GCC unroll 4
       for (int r = 0; r < RB; ++r) {
-        const uint8_t* block = row[r] + step * D::kStepBytes;
         V wv[kVecs];
-        dec.codes(block, wv);
-        V part = Vec::mul(wv[0], Vec::load(in.rows[0] + k));
+        dec(row[r] + step * D::kStepBytes, wv);
+        const V s = Vec::set1(f16_scale(gs[r] + step));
+        if constexpr (NT == 1) {
+          // The group's partial sum, then times its scale into the row's sum.
+          V part = Vec::mul(wv[0], Vec::load(in.rows[0] + k));
 #pragma GCC unroll 4
-        for (int v = 1; v < kVecs; ++v) part = Vec::fma(wv[v], Vec::load(in.rows[0] + k + Vec::kLanes * v), part);
-        acc[r][0][step % S] = Vec::fma(part, Vec::set1(D::group_scale(block)), acc[r][0][step % S]);
+          for (int v = 1; v < kVecs; ++v) part = Vec::fma(wv[v], Vec::load(in.rows[0] + k + Vec::kLanes * v), part);
+          acc[r][0][step % S] = Vec::fma(part, s, acc[r][0][step % S]);
+        } else {
+#pragma GCC unroll 4
+          for (int v = 0; v < kVecs; ++v) {
+            const V w = Vec::mul(wv[v], s);
+#pragma GCC unroll 8
+            for (int t = 0; t < NT; ++t)
+              acc[r][t][v % S] = Vec::fma(w, Vec::load(in.rows[t] + k + Vec::kLanes * v), acc[r][t][v % S]);
+          }
+        }
       }
       continue;
     }
@@ -136,10 +137,13 @@ void gemv_rows(const D& dec, const LinearProblem& p, const GemvInputs& in, int64
   const int64_t k_tail = steps * D::kStep, n_tail = p.k - k_tail;
   if (n_tail > 0) {
     // Block-aligned: kStep is a multiple of every codec's block size.
-    const int64_t byte_off = k_tail / p.codec->block_size * p.codec->block_bytes;
+    const CodecRecord& cc = *p.codes_codec;
+    const int64_t byte_off = k_tail / cc.block_size * cc.block_bytes;
     for (int r = 0; r < RB; ++r) {
       alignas(64) float wt[kTailMax] = {};
-      p.codec->decode_row(row[r] + byte_off, 1.0f / D::kUnscale, n_tail, wt);
+      // A group-scaled row's tail is its last group, partial (a step is one group).
+      const float group = kGrouped ? f16_scale(gs[r] + steps) : 1.0f;
+      cc.decode_row(row[r] + byte_off, group / D::kUnscale, n_tail, wt);
       for (int64_t v = 0; v * Vec::kLanes < n_tail; ++v)
         for (int t = 0; t < NT; ++t)
           acc[r][t][0] = Vec::fma(Vec::load(wt + Vec::kLanes * v), Vec::load(in.tail[t] + Vec::kLanes * v),
@@ -253,14 +257,17 @@ void micro_any(int rb, int nt, const float* w, int64_t ldw, const float* x, int6
 
 // Row `row` of W, values [k0, k0 + len) -> dst[round_up(len, kGemmPad)] fp32 (exact code
 // values, scale not applied, zeros past len). k0 is a multiple of kStep.
+// gs: the row's group scales (group-scaled formats), applied too.
 template <class Vec, class D>
-void decode_span(const D& dec, const LinearProblem& p, const uint8_t* row, int64_t k0, int64_t len, float* dst) {
+void decode_span(const D& dec, const LinearProblem& p, const uint8_t* row, const uint16_t* gs, int64_t k0,
+                 int64_t len, float* dst) {
   using V = typename Vec::V;
   constexpr int kVecs = D::kStep / Vec::kLanes;
+  constexpr bool kGrouped = IsGroupScaled<D>::value;
   // Tile rows are short streams the hardware prefetcher misses (batches of 5..8 tokens are
   // memory-bound here): fetch this row's next slice, or after the last slice the same row
   // of the thread's next tile, while this slice is multiplied.
-  const CodecRecord& c = *p.codec;
+  const CodecRecord& c = *p.codes_codec;
   const int64_t span_bytes = c.row_bytes(len);
   const uint8_t* next = k0 + kGemmTileCols < p.k ? row + (k0 + kGemmTileCols) / c.block_size * c.block_bytes
                                                   : row + kGemmTileRows * p.row_bytes;
@@ -270,14 +277,19 @@ void decode_span(const D& dec, const LinearProblem& p, const uint8_t* row, int64
   for (; i + D::kStep <= len; i += D::kStep) {
     V wv[kVecs];
     dec(row + (k0 + i) / D::kStep * D::kStepBytes, wv);
-    for (int v = 0; v < kVecs; ++v) {
-      if constexpr (D::kUnscale != 1.0f) wv[v] = Vec::mul(wv[v], unscale);
-      Vec::store(dst + i + Vec::kLanes * v, wv[v]);
+    if constexpr (kGrouped) {
+      // Exact: an element code times an fp16 scale and a power of two fits fp32.
+      const V s = Vec::set1(f16_scale(gs + (k0 + i) / D::kStep) * D::kUnscale);
+      for (int v = 0; v < kVecs; ++v) wv[v] = Vec::mul(wv[v], s);
+    } else if constexpr (D::kUnscale != 1.0f) {
+      for (int v = 0; v < kVecs; ++v) wv[v] = Vec::mul(wv[v], unscale);
     }
+    for (int v = 0; v < kVecs; ++v) Vec::store(dst + i + Vec::kLanes * v, wv[v]);
   }
   if (i < len) {
     const int64_t k = k0 + i;
-    p.codec->decode_row(row + k / p.codec->block_size * p.codec->block_bytes, 1.0f, len - i, dst + i);
+    const float group = kGrouped ? f16_scale(gs + k / D::kStep) : 1.0f;
+    c.decode_row(row + k / c.block_size * c.block_bytes, group, len - i, dst + i);
   }
   for (int64_t j = len; j < round_up(len, kGemmPad); ++j) dst[j] = 0.0f;
 }
@@ -310,7 +322,9 @@ void gemm(const D& dec, const LinearProblem& p) {
       for (int64_t k0 = 0; k0 < p.k; k0 += kTC) {
         const int64_t len = min_i64(kTC, p.k - k0), len_padded = round_up(len, kGemmPad);
         for (int64_t r = 0; r < rows; ++r)
-          decode_span<Vec>(dec, p, p.w + (r0 + r) * p.row_bytes, k0, len, tile + r * kTC);
+          decode_span<Vec>(dec, p, p.w + (r0 + r) * p.row_bytes,
+                           p.group_scales ? p.group_scales + (r0 + r) * p.groups_per_row : nullptr, k0, len,
+                           tile + r * kTC);
         for (int64_t t0 = 0; t0 < p.n; t0 += Vec::kGemmTokens) {
           const int nt = int(min_i64(Vec::kGemmTokens, p.n - t0));
           for (int64_t rr = 0; rr < rows; rr += 4)

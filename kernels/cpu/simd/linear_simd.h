@@ -32,9 +32,14 @@ constexpr int64_t kGemvMaxTokens = 3;
 struct LinearProblem {
   const float* x = nullptr;      // [n, k] fp32 row-major
   int64_t n = 0, k = 0, m = 0;   // tokens, input features (W cols), output features (W rows)
-  const uint8_t* w = nullptr;    // [m, row_bytes] packed in codec's layout
+  const uint8_t* w = nullptr;    // [m, row_bytes] packed in codes_codec's layout
   int64_t row_bytes = 0;
   const float* scales = nullptr; // [m] per-row scale (1 for unscaled formats)
+  // The codec of w's rows: codec itself, or for a group-scaled codec its element codec
+  // (cpu_tensor.h: the blocks are split into codes and group_scales).
+  const CodecRecord* codes_codec = nullptr;
+  const uint16_t* group_scales = nullptr;  // [m, groups_per_row] fp16 bits, or null
+  int64_t groups_per_row = 0;
   const float* bias = nullptr;   // [m] fp32, or null
   float* out = nullptr;          // [n, m] fp32 row-major
   const CodecRecord* codec = nullptr;
