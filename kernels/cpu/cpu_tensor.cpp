@@ -54,7 +54,8 @@ CpuWeight::CpuWeight(const HostWeight& w)
     groups_per_row = (w.cols + c.group_size - 1) / c.group_size;
     const int64_t code_bytes = c.block_bytes - 2;  // a group's codes (test_codec_all_formats)
     packed.resize(size_t(w.rows * row_bytes));
-    group_scales.resize(size_t(w.rows * groups_per_row));
+    // 8 more (zeros): the GEMV converts 8 scales at a time, past the last row's end.
+    group_scales.resize(size_t(w.rows * groups_per_row + kGroupScalePad));
     for (int64_t r = 0; r < w.rows; ++r)
       for (int64_t g = 0; g < groups_per_row; ++g) {
         const uint8_t* block = w.packed.data() + r * host_row + g * c.block_bytes;

@@ -51,7 +51,8 @@ class CpuWeight final : public Weight {
   std::vector<uint8_t> packed;  // [rows, row_bytes] (above)
   std::vector<float> scales;    // [rows]
   int64_t groups_per_row = 0;          // group-scaled formats: ceil(cols / group_size)
-  std::vector<uint16_t> group_scales;  // [rows, groups_per_row] fp16 bits, or empty
+  std::vector<uint16_t> group_scales;  // [rows, groups_per_row] fp16 bits (+ kGroupScalePad zeros), or empty
+  static constexpr int64_t kGroupScalePad = 8;
   std::vector<float> as_f32;    // [rows * cols] decoded, kept only for fp32 vectors
 };
 

@@ -86,6 +86,7 @@ void gemv_rows(const D& dec, const LinearProblem& p, const GemvInputs& in, int64
   for (int r = 0; r < RB; ++r) row[r] = p.w + (r0 + r) * p.row_bytes;
   constexpr bool kGrouped = IsGroupScaled<D>::value;
   const uint16_t* gs[RB] = {};  // the rows' group scales (group-scaled formats)
+  alignas(32) float gsf[RB][8];
   if constexpr (kGrouped)
     for (int r = 0; r < RB; ++r) gs[r] = p.group_scales + (r0 + r) * p.groups_per_row;
 
@@ -99,17 +100,23 @@ void gemv_rows(const D& dec, const LinearProblem& p, const GemvInputs& in, int64
     const int64_t k = step * D::kStep;
     for (int64_t b = 0; b < kBlockStep; b += 64) Vec::prefetch(ahead + step * kBlockStep + b);
     if constexpr (kGrouped) {
+      // The next 8 groups' scales of each row converted at once (one F16C conversion per
+      // 8 groups instead of one per group; CpuWeight pads the array for the last row).
+      if (step % 8 == 0)
+        for (int r = 0; r < RB; ++r)
+          _mm256_store_ps(gsf[r], _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(gs[r] + step))));
 #pragma GCC unroll 4
       for (int r = 0; r < RB; ++r) {
         V wv[kVecs];
         dec(row[r] + step * D::kStepBytes, wv);
-        const V s = Vec::set1(f16_scale(gs[r] + step));
+        const V s = Vec::set1(gsf[r][step % 8]);
         if constexpr (NT == 1) {
           // The group's partial sum, then times its scale into the row's sum.
           V part = Vec::mul(wv[0], Vec::load(in.rows[0] + k));
 #pragma GCC unroll 4
           for (int v = 1; v < kVecs; ++v) part = Vec::fma(wv[v], Vec::load(in.rows[0] + k + Vec::kLanes * v), part);
-          acc[r][0][step % S] = Vec::fma(part, s, acc[r][0][step % S]);
+          // acc[r][0][0] only: a runtime index (step % S) would keep acc in memory.
+          acc[r][0][0] = Vec::fma(part, s, acc[r][0][0]);
         } else {
 #pragma GCC unroll 4
           for (int v = 0; v < kVecs; ++v) {
