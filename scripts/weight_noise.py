@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Weight-noise ratio sum ||W - Q(W)||^2 / sum ||W||^2 over a checkpoint's 2-D weights for
+candidate formats, llmrun's and ones it does not implement (MXFP6: E2M3 elements with an
+E8M0 power-of-two scale per 32, OCP MX v1.0). A proxy for choosing formats before writing
+a codec: elements round to nearest even through ml_dtypes' casts, independent of llmrun.
+
+  python3 scripts/weight_noise.py MODEL.safetensors|MODEL.gguf
+Needs numpy, ml_dtypes (>= 0.5: float6 and E8M0 types), safetensors, gguf (for GGUF
+input: tensors dequantized with gguf-py).
+"""
+import sys
+
+import ml_dtypes as md
+import numpy as np
+from safetensors.numpy import load_file
+from safetensors.numpy import load_file
+
+def cast(x, dt):
+    return x.astype(dt).astype(np.float32)
+
+def per_row(W, dt, maxv):
+    s = np.abs(W).max(axis=1, keepdims=True) / maxv
+    s[s == 0] = 1
+    return cast(np.clip(W / s, -maxv, maxv), dt) * s
+
+def grouped(W, dt, maxv, g, scale):
+    r, c = W.shape
+    pad = (-c) % g
+    Wp = np.pad(W, ((0, 0), (0, pad))).reshape(r, -1, g)
+    amax = np.abs(Wp).max(axis=2, keepdims=True)
+    if scale == "f16":  # smallest fp16 >= amax/max (llmrun's grouped_codec.h, approximately)
+        want = amax / maxv
+        s = want.astype(np.float16).astype(np.float32)
+        up = s < want
+        s = np.where(up, np.nextafter(s.astype(np.float16), np.float16(np.inf)).astype(np.float32), s)
+        s = np.maximum(s, 2.0 ** -24)
+    else:  # OCP MX: E8M0 scale 2^(floor(log2 amax) - emax_elem), elements saturate
+        emax = {6: 2, 8: 8}[scale]
+        e = np.floor(np.log2(np.where(amax > 0, amax, 1.0))) - emax
+        s = (2.0 ** e).astype(np.float32)
+    s[amax == 0] = 1
+    q = cast(np.clip(Wp / s, -maxv, maxv), dt) * s
+    return q.reshape(r, -1)[:, :c]
+
+def int8_per_row(W):
+    amax = np.abs(W).max(axis=1, keepdims=True)
+    s = np.where(amax > 0, amax / 127, 1.0)
+    return np.clip(np.round(W / s), -127, 127) * s
+
+
+def weights(path):
+    if path.endswith(".gguf"):
+        import gguf
+        r = gguf.GGUFReader(path)
+        for t in r.tensors:
+            if len(t.shape) == 2:
+                yield t.name, gguf.quants.dequantize(t.data, t.tensor_type).reshape(int(t.shape[1]), int(t.shape[0])).astype(np.float32)
+    else:
+        for k, v in load_file(path).items():
+            if v.ndim == 2:
+                yield k, v.astype(np.float32)
+
+fmts = {
+    "fp6 E3M2 per row (6.0 b)": lambda W: per_row(W, md.float6_e3m2fn, 28.0),
+    "fp6 E2M3 per row (6.0 b)": lambda W: per_row(W, md.float6_e2m3fn, 7.5),
+    "MXFP6 E2M3, E8M0 /32 (6.25 b)": lambda W: grouped(W, md.float6_e2m3fn, 7.5, 32, 6),
+    "fp6-e2m3-g32, fp16 /32 (6.5 b)": lambda W: grouped(W, md.float6_e2m3fn, 7.5, 32, "f16"),
+    "fp6-e2m3-g64, fp16 /64 (6.25 b)": lambda W: grouped(W, md.float6_e2m3fn, 7.5, 64, "f16"),
+    "int8 per row (8.0 b)": lambda W: int8_per_row(W),
+}
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    num = {k: 0.0 for k in fmts}
+    den = 0.0
+    for _, W in weights(sys.argv[1]):
+        den += float((W.astype(np.float64) ** 2).sum())
+        for k, f in fmts.items():
+            num[k] += float(((W - f(W)).astype(np.float64) ** 2).sum())
+    for k in fmts:
+        print(f"{k:36s} {num[k] / den:.3e}")
+
+
+if __name__ == "__main__":
+    main()
