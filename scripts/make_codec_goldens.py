@@ -15,7 +15,7 @@ Files (text, one record per line, floats as their fp32 bit patterns in hex):
                      the saturation boundary, zeros, fp32 subnormals, inf, NaN, and
                      log-uniform random values, each with both signs
   rows.txt           whole-row encodes (scale and packed bytes) for int8, fp8, fp6, fp6-e2m3
-                     and the group-scaled int8-g32, fp8-g32, fp6-e2m3-g32
+                     and the group-scaled int8-g32, fp8-g32, fp6-e2m3-g32 and their -g64
 """
 import sys
 from pathlib import Path
@@ -32,7 +32,8 @@ FORMATS = {
 }
 ROW_MAX = {"int8": 127.0, "fp8": 448.0, "fp6": 28.0, "fp6-e2m3": 7.5}
 # Group-scaled formats: element format and weights per fp16 scale (grouped_codec.h).
-GROUPED = {"int8-g32": ("int8", 32), "fp8-g32": ("fp8", 32), "fp6-e2m3-g32": ("fp6-e2m3", 32)}
+GROUPED = {"int8-g32": ("int8", 32), "fp8-g32": ("fp8", 32), "fp6-e2m3-g32": ("fp6-e2m3", 32),
+           "int8-g64": ("int8", 64), "fp8-g64": ("fp8", 64), "fp6-e2m3-g64": ("fp6-e2m3", 64)}
 ROW_DTYPE = {"fp6": "fp6_e3m2fn", "fp6-e2m3": "fp6_e2m3fn"}
 
 

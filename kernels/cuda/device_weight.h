@@ -71,6 +71,9 @@ void visit_format(WeightFormat format, const char* weight_name, Fn&& fn) {
     case WeightFormat::int8_g32: return fn(std::integral_constant<WeightFormat, WeightFormat::int8_g32>{});
     case WeightFormat::fp8_g32: return fn(std::integral_constant<WeightFormat, WeightFormat::fp8_g32>{});
     case WeightFormat::fp6_e2m3_g32: return fn(std::integral_constant<WeightFormat, WeightFormat::fp6_e2m3_g32>{});
+    case WeightFormat::int8_g64: return fn(std::integral_constant<WeightFormat, WeightFormat::int8_g64>{});
+    case WeightFormat::fp8_g64: return fn(std::integral_constant<WeightFormat, WeightFormat::fp8_g64>{});
+    case WeightFormat::fp6_e2m3_g64: return fn(std::integral_constant<WeightFormat, WeightFormat::fp6_e2m3_g64>{});
   }
   fail(weight_name, ": no CUDA kernel for weight format ", format_name(format), " (use --device cpu)");
 }

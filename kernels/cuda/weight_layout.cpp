@@ -111,6 +111,7 @@ DevicePackedWeight pack_for_device(const HostWeight& w) {
   d.scales.resize(size_t(w.rows));
   d.group_size = g.group_size;
   if (g.group_size > 0) {
+    LLMRUN_CHECK(kRowAlignCodes % g.group_size == 0, c.name, ": group size ", g.group_size, " divides no padded row");
     d.groups_per_row = d.k_pad / g.group_size;
     d.group_scales.assign(size_t(w.rows * d.groups_per_row), 0);  // pad groups: 0 (their codes are +0)
   }

@@ -38,12 +38,13 @@
 // Scales: one fp32 per row, the codec's scale times 2^fold_log2 (above). An all-zero row
 // keeps the codec's scale 1 (times the fold).
 //
-// Group-scaled formats (int8-g32, fp8-g32, fp6-e2m3-g32: grouped_codec.h) keep their
+// Group-scaled formats (int8-g32, fp8-g32, fp6-e2m3-g32 and their -g64: grouped_codec.h) keep their
 // element format's rows above (geometry's `codes`) and their row scale 1 * 2^fold_log2;
 // each group of group_size codes along a row has its fp16 scale, exactly as in the host
-// blocks, in a separate array group_scales[rows, k_pad / group_size] (pad groups 0). A
-// segment never straddles a group's edge unless it holds whole groups (kCodes is 16 or
-// 64, the group 32), so a lane finds its codes' scales with one division.
+// blocks, in a separate array group_scales[rows, k_pad / group_size] (pad groups 0; k_pad
+// is a multiple of 64, so of every group size).
+// A segment never straddles a group's edge unless it holds whole groups (kCodes is 16 or
+// 64, the group 32 or 64), so a lane finds its codes' scales with one division.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -81,6 +82,9 @@ LLMRUN_HD constexpr Geometry geometry_of(WeightFormat format) {
     case WeightFormat::int8_g32: return {16, 1, 0, WeightFormat::int8, 32};
     case WeightFormat::fp8_g32: return {16, 1, 0, WeightFormat::fp8_e4m3, 32};
     case WeightFormat::fp6_e2m3_g32: return {64, 3, 14, WeightFormat::fp6_e2m3, 32};
+    case WeightFormat::int8_g64: return {16, 1, 0, WeightFormat::int8, 64};
+    case WeightFormat::fp8_g64: return {16, 1, 0, WeightFormat::fp8_e4m3, 64};
+    case WeightFormat::fp6_e2m3_g64: return {64, 3, 14, WeightFormat::fp6_e2m3, 64};
   }
   return {0, 0, 0, format, 0};
 }

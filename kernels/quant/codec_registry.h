@@ -13,4 +13,7 @@ extern const CodecRecord kCodecFp6E2M3;  // codec_fp6_e2m3.cpp
 extern const CodecRecord kCodecInt8G32;      // codec_grouped.cpp
 extern const CodecRecord kCodecFp8G32;       // codec_grouped.cpp
 extern const CodecRecord kCodecFp6E2M3G32;   // codec_grouped.cpp
+extern const CodecRecord kCodecInt8G64;      // codec_grouped.cpp
+extern const CodecRecord kCodecFp8G64;       // codec_grouped.cpp
+extern const CodecRecord kCodecFp6E2M3G64;   // codec_grouped.cpp
 }  // namespace llmrun

@@ -9,7 +9,8 @@ const std::vector<const CodecRecord*>& all_codecs() {
   // Function-local static: built on first use, after every codec's own initializer.
   static const std::vector<const CodecRecord*> table = {&kCodecF32,  &kCodecF16, &kCodecBF16,
                                                         &kCodecInt8, &kCodecFp8, &kCodecFp6,
-                                                        &kCodecFp6E2M3, &kCodecInt8G32, &kCodecFp8G32, &kCodecFp6E2M3G32};
+                                                        &kCodecFp6E2M3, &kCodecInt8G32, &kCodecFp8G32, &kCodecFp6E2M3G32,
+                                                        &kCodecInt8G64, &kCodecFp8G64, &kCodecFp6E2M3G64};
   return table;
 }
 

@@ -24,6 +24,10 @@ enum class WeightFormat : uint8_t {
   int8_g32 = 7,      // "int8-g32": 2 + 32 bytes per 32 weights (8.5 bits), as Q8_0
   fp8_g32 = 8,       // "fp8-g32": 2 + 32 bytes (8.5 bits)
   fp6_e2m3_g32 = 9,  // "fp6-e2m3-g32": 2 + 24 bytes (6.5 bits)
+  // The same with a scale per 64 weights.
+  int8_g64 = 10,      // "int8-g64": 2 + 64 bytes per 64 weights (8.25 bits)
+  fp8_g64 = 11,       // "fp8-g64": 2 + 64 bytes (8.25 bits)
+  fp6_e2m3_g64 = 12,  // "fp6-e2m3-g64": 2 + 48 bytes (6.25 bits)
 };
 
 struct CodecRecord {

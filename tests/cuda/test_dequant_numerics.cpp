@@ -180,6 +180,9 @@ TEST(DequantNumerics, SegmentDecodersEqualTheCodecs) {
     expect_segments_decode<WeightFormat::int8_g32>(37, cols);
     expect_segments_decode<WeightFormat::fp8_g32>(37, cols);
     expect_segments_decode<WeightFormat::fp6_e2m3_g32>(64, cols);
+    expect_segments_decode<WeightFormat::int8_g64>(37, cols);
+    expect_segments_decode<WeightFormat::fp8_g64>(37, cols);
+    expect_segments_decode<WeightFormat::fp6_e2m3_g64>(64, cols);
   }
 }
 

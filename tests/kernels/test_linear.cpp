@@ -326,10 +326,12 @@ std::vector<float> every_code_value(WeightFormat f) {
       break;
     case WeightFormat::int8:
     case WeightFormat::int8_g32:
+    case WeightFormat::int8_g64:
       for (int q = -127; q <= 127; ++q) v.push_back(float(q));
       break;
     case WeightFormat::fp8_e4m3:
     case WeightFormat::fp8_g32:
+    case WeightFormat::fp8_g64:
       for (int c = 0; c < 256; ++c)
         if ((c & 0x7f) != 0x7f) v.push_back(quant::fp8_e4m3_to_f32(uint8_t(c)));
       break;
@@ -338,6 +340,7 @@ std::vector<float> every_code_value(WeightFormat f) {
       break;
     case WeightFormat::fp6_e2m3:
     case WeightFormat::fp6_e2m3_g32:
+    case WeightFormat::fp6_e2m3_g64:
       for (int c = 0; c < 64; ++c) v.push_back(quant::fp6_e2m3_to_f32(uint8_t(c)));
       break;
   }

@@ -52,12 +52,15 @@ ErrorBound round_trip_bound(const CodecRecord& c) {
     case WeightFormat::f16: return {std::ldexp(1.0, -11), std::ldexp(1.0, -25)};
     case WeightFormat::bf16: return {std::ldexp(1.0, -8), std::ldexp(1.0, -134)};
     case WeightFormat::int8:
-    case WeightFormat::int8_g32: return {0.0, 0.5};
+    case WeightFormat::int8_g32:
+    case WeightFormat::int8_g64: return {0.0, 0.5};
     case WeightFormat::fp8_e4m3:
-    case WeightFormat::fp8_g32: return {std::ldexp(1.0, -4), std::ldexp(1.0, -10)};
+    case WeightFormat::fp8_g32:
+    case WeightFormat::fp8_g64: return {std::ldexp(1.0, -4), std::ldexp(1.0, -10)};
     case WeightFormat::fp6_e3m2: return {std::ldexp(1.0, -3), std::ldexp(1.0, -5)};
     case WeightFormat::fp6_e2m3:
-    case WeightFormat::fp6_e2m3_g32: return {std::ldexp(1.0, -4), std::ldexp(1.0, -4)};
+    case WeightFormat::fp6_e2m3_g32:
+    case WeightFormat::fp6_e2m3_g64: return {std::ldexp(1.0, -4), std::ldexp(1.0, -4)};
   }
   ADD_FAILURE() << c.name << ": no round-trip error bound; derive one in this file";
   return {0.0, 0.0};

@@ -17,7 +17,10 @@ bool simd_handles(WeightFormat format) {
     case WeightFormat::fp6_e2m3:
     case WeightFormat::int8_g32:
     case WeightFormat::fp8_g32:
-    case WeightFormat::fp6_e2m3_g32: return true;
+    case WeightFormat::fp6_e2m3_g32:
+    case WeightFormat::int8_g64:
+    case WeightFormat::fp8_g64:
+    case WeightFormat::fp6_e2m3_g64: return true;
   }
   return false;
 }
@@ -44,6 +47,9 @@ void linear_avx2(const LinearProblem& p) {
     case WeightFormat::int8_g32: return run<VecAvx2>(DecodeGrouped<VecAvx2, DecodeInt8, 32>{}, p);
     case WeightFormat::fp8_g32: return run<VecAvx2>(DecodeGrouped<VecAvx2, DecodeFp8Bits, 32>{}, p);
     case WeightFormat::fp6_e2m3_g32: return run<VecAvx2>(DecodeGrouped<VecAvx2, DecodeFp6Bits<2>, 32>{}, p);
+    case WeightFormat::int8_g64: return run<VecAvx2>(DecodeGrouped<VecAvx2, DecodeInt8, 64>{}, p);
+    case WeightFormat::fp8_g64: return run<VecAvx2>(DecodeGrouped<VecAvx2, DecodeFp8Bits, 64>{}, p);
+    case WeightFormat::fp6_e2m3_g64: return run<VecAvx2>(DecodeGrouped<VecAvx2, DecodeFp6Bits<2>, 64>{}, p);
   }
   __builtin_trap();  // linear.cpp checks simd_handles() first
 }

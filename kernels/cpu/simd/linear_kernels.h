@@ -60,7 +60,7 @@ inline float f16_scale(const uint16_t* p) { return _cvtsh_ss(*p); }
 
 // ---- decode: GEMV over NT <= kGemvMaxTokens tokens -------------------------------------
 
-constexpr int kTailMax = 32;  // >= every decoder's kStep, a multiple of every vector width
+constexpr int kTailMax = 64;  // >= every decoder's kStep, a multiple of every vector width
 // Software prefetch distance of the decode kernels in bytes (tuned with bench_linear: rows
 // of 1-2 KiB end before the hardware prefetcher has ramped up on them).
 constexpr int64_t kPrefetchAhead = 8192;
