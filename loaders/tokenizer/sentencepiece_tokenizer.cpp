@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "loaders/tokenizer/json_fields.h"
 #include "loaders/tokenizer/utf8.h"
 #include "runtime/error.h"
 
@@ -76,6 +77,31 @@ void read_normalizer_flags(const std::string& model, bool& add_dummy_prefix,
   }
 }
 
+// The first piece (ModelProto field 1; its field 1 = the piece text) that holds a NUL
+// byte, or -1. SentencePiece indexes pieces in a Darts trie of NUL-terminated keys, which
+// throws on such a piece from a context that ends in std::terminate (found by
+// fuzz/targets/tokenizer_model.cpp): it must be refused before the library sees it.
+int64_t first_piece_with_nul(const std::string& model, std::string& piece) {
+  ProtoReader top(model);
+  uint32_t num;
+  uint64_t val;
+  std::string_view bytes;
+  int64_t index = -1;
+  while (!top.done() && top.field(num, val, bytes)) {
+    if (num != 1) continue;
+    ++index;
+    ProtoReader entry(bytes);
+    std::string_view text;
+    while (!entry.done() && entry.field(num, val, text)) {
+      if (num == 1 && text.find('\0') != std::string_view::npos) {
+        piece = std::string(text);
+        return index;
+      }
+    }
+  }
+  return -1;
+}
+
 // SentencePiece's status text without the library's own source location ("Internal:
 // ./src/sentencepiece_processor.cc(232) [model_proto->ParseFromArray(...)] "): what is
 // left is the library's message, if it has one.
@@ -107,6 +133,9 @@ SentencePieceTokenizer::SentencePieceTokenizer(const std::string& name, const Se
 }
 
 void SentencePieceTokenizer::load(const std::string& model) {
+  std::string bad;
+  if (const int64_t i = first_piece_with_nul(model, bad); i >= 0)
+    fail(path_, ": piece ", i, " ", tok::quoted(bad), " holds a NUL byte; not a valid SentencePiece model");
   const auto status = sp_->LoadFromSerializedProto(model);
   if (!status.ok())
     fail(path_, ": not a SentencePiece model (", status_text(status) + (status_text(status).empty() ? "" : "; "),

@@ -252,6 +252,23 @@ TEST(TokenizerErrors, TruncatedSentencePieceModel) {
   EXPECT_EQ(e.find("src/"), std::string::npos) << e;
 }
 
+// A piece holding a NUL byte: SentencePiece's trie throws on it from a context that ends
+// in std::terminate (a fuzzing finding, fuzz/regressions/tokenizer_model/); it must be a
+// one-line error naming the file and the piece instead.
+TEST(TokenizerErrors, SentencePiecePieceWithNulByte) {
+  auto piece = [](const std::string& text, int type) {
+    std::string entry = "\x0a" + std::string(1, char(text.size())) + text;  // 1: piece
+    entry += std::string("\x15\0\0\0\0", 5);                                 // 2: score 0.0f
+    entry += "\x18" + std::string(1, char(type));                            // 3: type
+    return "\x0a" + std::string(1, char(entry.size())) + entry;              // ModelProto.pieces
+  };
+  const std::string model = piece("<unk>", 2) + piece("<s>", 3) + piece("</s>", 3) + piece(std::string("a\0b", 3), 1);
+  TempDir dir;
+  const std::string p = dir.write("tokenizer.model", model);
+  expect_one_line_naming(error_of([&] { llmrun::load_tokenizer(p); }),
+                         {p, "piece 3", "holds a NUL byte", "not a valid SentencePiece model"});
+}
+
 TEST(TokenizerErrors, NamesTheKeyAtFault) {
   TempDir dir;
   struct Case {
