@@ -77,8 +77,8 @@ void read_normalizer_flags(const std::string& model, bool& add_dummy_prefix,
   }
 }
 
-// The first piece (ModelProto field 1; its field 1 = the piece text) that holds a NUL
-// byte, or -1. SentencePiece indexes pieces in a Darts trie of NUL-terminated keys, which
+// The first piece (ModelProto field 1; its field 1 = the piece text) that is empty or
+// holds a NUL byte, or -1. SentencePiece indexes pieces in a Darts trie of NUL-terminated keys, which
 // throws on such a piece from a context that ends in std::terminate (found by
 // fuzz/targets/tokenizer_model.cpp): it must be refused before the library sees it.
 int64_t first_piece_with_nul(const std::string& model, std::string& piece) {
@@ -93,7 +93,7 @@ int64_t first_piece_with_nul(const std::string& model, std::string& piece) {
     ProtoReader entry(bytes);
     std::string_view text;
     while (!entry.done() && entry.field(num, val, text)) {
-      if (num == 1 && text.find('\0') != std::string_view::npos) {
+      if (num == 1 && (text.empty() || text.find('\0') != std::string_view::npos)) {
         piece = std::string(text);
         return index;
       }
@@ -135,8 +135,14 @@ SentencePieceTokenizer::SentencePieceTokenizer(const std::string& name, const Se
 void SentencePieceTokenizer::load(const std::string& model) {
   std::string bad;
   if (const int64_t i = first_piece_with_nul(model, bad); i >= 0)
-    fail(path_, ": piece ", i, " ", tok::quoted(bad), " holds a NUL byte; not a valid SentencePiece model");
-  const auto status = sp_->LoadFromSerializedProto(model);
+    fail(path_, ": piece ", i, " ", tok::quoted(bad), bad.empty() ? " is empty" : " holds a NUL byte",
+         "; not a valid SentencePiece model");
+  sentencepiece::util::Status status;
+  try {
+    status = sp_->LoadFromSerializedProto(model);
+  } catch (const std::exception&) {  // the library's internals (its trie) throw on other bad input
+    fail(path_, ": not a valid SentencePiece model (its pieces cannot be indexed)");
+  }
   if (!status.ok())
     fail(path_, ": not a SentencePiece model (", status_text(status) + (status_text(status).empty() ? "" : "; "),
          "truncated, or another file format?)");

@@ -267,6 +267,9 @@ TEST(TokenizerErrors, SentencePiecePieceWithNulByte) {
   const std::string p = dir.write("tokenizer.model", model);
   expect_one_line_naming(error_of([&] { llmrun::load_tokenizer(p); }),
                          {p, "piece 3", "holds a NUL byte", "not a valid SentencePiece model"});
+  TempDir other;
+  const std::string q = other.write("tokenizer.model", piece("<unk>", 2) + piece("", 1));
+  expect_one_line_naming(error_of([&] { llmrun::load_tokenizer(q); }), {q, "piece 1", "is empty"});
 }
 
 TEST(TokenizerErrors, NamesTheKeyAtFault) {
