@@ -7,7 +7,9 @@ Big files are shrunk so a seed runs in microseconds while keeping its structure:
 safetensors files keep every tensor name, dtype and metadata with each dimension capped
 at 4; tokenizer.json files keep the first 400 vocabulary entries, the merges among them
 and their added tokens (renumbered densely), with every other section unchanged;
-tokenizer.model files keep their first 400 pieces.
+tokenizer.model files keep their first 400 pieces; GGUF files over 64 KiB keep every
+metadata entry and tensor name with each dimension capped at 4 (the harness writes its input
+to disk and re-parses it on every execution, so a 1.3 MB seed ran 10x slower).
 
   python3 scripts/fuzz_corpus.py --fixtures ../shared/fixtures --out build-fuzz/corpus
 """
@@ -152,6 +154,66 @@ def gguf_kv(key, vtype, value):
     return out
 
 
+# GGUF element sizes of the (unblocked) tensor types the shrinker rewrites: F32, F16, BF16.
+GGUF_ELEMENT_BYTES = {0: 4, 1: 2, 30: 2}
+GGUF_SCALAR_BYTES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+
+
+def gguf_skip_value(raw, pos, vtype):
+    if vtype in GGUF_SCALAR_BYTES:
+        return pos + GGUF_SCALAR_BYTES[vtype]
+    if vtype == 8:
+        (n,) = struct.unpack_from("<Q", raw, pos)
+        return pos + 8 + n
+    if vtype == 9:
+        elem, count = struct.unpack_from("<IQ", raw, pos)
+        pos += 12
+        for _ in range(count):
+            pos = gguf_skip_value(raw, pos, elem)
+        return pos
+    raise ValueError(f"GGUF value type {vtype}")
+
+
+def shrink_gguf(raw, cap=4, big=64 << 10):
+    """A GGUF (v2/v3) with its metadata verbatim and each tensor dimension capped at `cap`,
+    data taken from the original; small files and blocked types are returned unchanged."""
+    if len(raw) <= big:
+        return raw
+    _, n_tensors, n_kv = struct.unpack_from("<IQQ", raw, 4)
+    pos, alignment = 24, 32
+    for _ in range(n_kv):
+        (n,) = struct.unpack_from("<Q", raw, pos)
+        key = raw[pos + 8:pos + 8 + n].decode()
+        (vtype,) = struct.unpack_from("<I", raw, pos + 8 + n)
+        if key == "general.alignment":
+            (alignment,) = struct.unpack_from("<I", raw, pos + 12 + n)
+        pos = gguf_skip_value(raw, pos + 12 + n, vtype)
+    meta_end, infos = pos, []
+    for _ in range(n_tensors):
+        (n,) = struct.unpack_from("<Q", raw, pos)
+        name = raw[pos:pos + 8 + n]
+        (n_dims,) = struct.unpack_from("<I", raw, pos + 8 + n)
+        ne = list(struct.unpack_from(f"<{n_dims}Q", raw, pos + 12 + n))
+        ttype, offset = struct.unpack_from("<IQ", raw, pos + 12 + n + 8 * n_dims)
+        pos += 12 + n + 8 * n_dims + 12
+        if ttype not in GGUF_ELEMENT_BYTES:
+            return raw
+        infos.append((name, ne, ttype, offset))
+    data_start = pos + (-pos % alignment)
+    out, data = raw[:meta_end], b""
+    for name, ne, ttype, offset in infos:
+        shape = [min(d, cap) for d in ne]
+        count = 1
+        for d in shape:
+            count *= d
+        data += b"\0" * (-len(data) % alignment)
+        out += name + struct.pack("<I", len(shape)) + struct.pack(f"<{len(shape)}Q", *shape)
+        out += struct.pack("<IQ", ttype, len(data))
+        data += raw[data_start + offset:data_start + offset + count * GGUF_ELEMENT_BYTES[ttype]]
+    out += b"\0" * (-len(out) % alignment)
+    return out + data
+
+
 def tiny_llama_gguf():
     """A GGUF (v3) with llama metadata, a gpt2 BPE tokenizer and two f32 tensors."""
     tokens = ["a", "b", "c", "ab", "abc", "Ġ", "Ġa", "<|endoftext|>", "<|im_start|>", "<|im_end|>"]
@@ -234,7 +296,7 @@ def main():
 
     # GGUF: the dequantization golden (every tensor type) and a tiny llama model.
     for p in sorted(glob.glob(f"{td}/data/gguf/*.gguf")):
-        seed("gguf", os.path.basename(p), read(p))
+        seed("gguf", os.path.basename(p), shrink_gguf(read(p)))
     seed("gguf", "tiny_llama.gguf", tiny_llama_gguf())
 
     # tokenizer.json: the real ones (shrunk) and the synthetic test ones.
