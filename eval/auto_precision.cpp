@@ -66,8 +66,7 @@ std::string resolve_precision(const std::string& spec, const std::string& model_
   }
   // The plan depends on the weights (by content: a copied or moved checkpoint reuses it, a
   // fine-tune does not), the budget, the calibration text and the candidate formats.
-  const std::vector<WeightFormat> candidates = {WeightFormat::int8, WeightFormat::fp8_e4m3, WeightFormat::fp6_e3m2,
-                                                WeightFormat::fp6_e2m3};
+  const std::vector<WeightFormat> candidates = parse_candidates(kDefaultPlanCandidates);
   std::string identity = "checkpoint " + checkpoint_fingerprint(model_dir) + "\nspec " + spec + "\ncalibration " +
                          sha256_file(calib) + "\ncandidates";
   for (WeightFormat f : candidates) identity += std::string(" ") + format_name(f);

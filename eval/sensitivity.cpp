@@ -11,6 +11,18 @@
 
 namespace llmrun::eval {
 
+std::vector<WeightFormat> parse_candidates(const std::string& list) {
+  std::vector<WeightFormat> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t end = list.find(',', start);
+    if (end == std::string::npos) end = list.size();
+    out.push_back(parse_weight_format(list.substr(start, end - start)));
+    start = end + 1;
+  }
+  return out;
+}
+
 int64_t weight_bytes(WeightFormat format, int64_t rows, int64_t cols) {
   const CodecRecord& c = codec(format);
   return rows * c.row_bytes(cols) + (c.scaled ? rows * int64_t(sizeof(float)) : 0);

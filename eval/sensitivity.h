@@ -21,6 +21,14 @@ struct TensorSensitivity {
   std::map<WeightFormat, double> kl;  // mean KL increase per candidate format
 };
 
+// The formats a plan chooses from unless told otherwise (llmeval sensitivity --candidates,
+// --precision auto:...): a Pareto front measured on SmolLM2 (docs/ACCURACY.md) from
+// 6 to 8.5 bits; fp8 and E3M2 are left out, each beaten by an E2M3 variant at fewer bits.
+inline const char kDefaultPlanCandidates[] = "fp6-e2m3,fp6-e2m3-g32,int8-row,int8-g32";
+
+// "int8-row,fp6-e2m3" -> formats; throws llmrun::Error naming the bad one.
+std::vector<WeightFormat> parse_candidates(const std::string& list);
+
 // Bytes a [rows, cols] weight takes in `format` (codes + per-row scales).
 int64_t weight_bytes(WeightFormat format, int64_t rows, int64_t cols);
 

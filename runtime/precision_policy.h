@@ -1,8 +1,9 @@
 #pragma once
 // Which weight format each tensor gets. Built from --precision and --tensor-precision:
 //   auto                       every weight in the checkpoint's own dtype
-//   fp32|fp16|bf16|int8|fp8|fp6 linear layers in that format; embedding and LM head
-//                              stay at the baseline (quantizing them is opt-in)
+//   fp32|fp16|bf16|int8|fp8|fp6 linear layers in that format (int8, fp8, fp6 are aliases:
+//                              format_aliases()); embedding and LM head stay at the
+//                              baseline (quantizing them is opt-in)
 //   mixed:attn=fp8,mlp=fp6,embed=fp16,lm_head=fp16,down=int8,...
 //                              per group: attn (q,k,v,o), mlp (gate,up,down), single
 //                              projections q k v o gate up down, embed, lm_head

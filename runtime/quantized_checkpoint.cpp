@@ -43,7 +43,7 @@ std::map<std::string, WeightFormat> quantized_tensor_formats(const Checkpoint& c
   for (const auto& [name, f] : j.items()) {
     if (!f.is_string()) fail(file.path(), ": tensor ", name, ": format must be a string");
     try {
-      formats[name] = parse_weight_format(f.get<std::string>());
+      formats[name] = parse_stored_weight_format(f.get<std::string>());
     } catch (const Error& e) {
       fail(file.path(), ": tensor ", name, ": ", e.what());
     }

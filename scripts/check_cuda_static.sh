@@ -71,7 +71,7 @@ import re, subprocess, sys
 res_path, sass_path, label = sys.argv[1:4]
 GATED = re.compile(r"gemv|attention|flash", re.I)  # resource gate
 GEMV = re.compile(r"gemv", re.I)                    # 128-bit load gate
-FORMATS = {"0": "f32", "1": "f16", "2": "bf16", "3": "int8", "4": "fp8", "5": "fp6", "6": "fp6-e2m3",
+FORMATS = {"0": "f32", "1": "f16", "2": "bf16", "3": "int8-row", "4": "fp8-row", "5": "fp6-e3m2", "6": "fp6-e2m3",
            "7": "int8-g32", "8": "fp8-g32", "9": "fp6-e2m3-g32", "10": "int8-g64", "11": "fp8-g64",
            "12": "fp6-e2m3-g64"}
 WIDE_LOAD = re.compile(r"\bLDG\.E(?:\.[A-Z0-9_]+)*\.(?:128|256)\b|\bLDG\.E\.ENL2\b")

@@ -17,7 +17,8 @@
 #       over transformers' (whose GGUF tokenizer export llama.cpp's converter reads as SPM)
 #   -l  what llmrun loads (default: -m); must hold the same weights (e.g. the GGUF that
 #       -m was dequantized from) and a tokenizer
-#   -p  llmrun precisions, comma list (default fp16,int8,fp8,fp6 and each with the
+#   -p  llmrun precisions, comma list (default fp16,int8,fp8,fp6, the per-row int8-row,
+#       fp8-row,fp6-e3m2,fp6-e2m3, and int8,fp8,fp6 each with the
 #       embedding/LM head quantized too: mixed:attn=F,mlp=F,embed=F)
 #   -w  work folder (default /tmp/compare-llamacpp/NAME); -n NAME (default: basename of -m)
 #   -t  threads for both sides (default 2); -c chunks of 512 tokens (default 16 = 8,192 tokens)
@@ -36,7 +37,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build= src= model= llmrun_model= work= name= threads=2 chunks=16 text=
-precisions="fp16,int8,fp8,fp6,mixed:attn=int8,mlp=int8,embed=int8,mixed:attn=fp8,mlp=fp8,embed=fp8,mixed:attn=fp6,mlp=fp6,embed=fp6"
+precisions="fp16,int8,fp8,fp6,int8-row,fp8-row,fp6-e3m2,fp6-e2m3,mixed:attn=int8,mlp=int8,embed=int8,mixed:attn=fp8,mlp=fp8,embed=fp8,mixed:attn=fp6,mlp=fp6,embed=fp6"
 quants="Q8_0 Q6_K Q4_K_M"
 die() { echo "compare_llamacpp: $*" >&2; exit 1; }
 while getopts "b:s:m:l:p:w:n:t:c:f:" o; do

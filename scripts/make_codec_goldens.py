@@ -30,11 +30,11 @@ FORMATS = {
     "fp6_e3m2fn": (ml_dtypes.float6_e3m2fn, 64, 30.0),
     "fp6_e2m3fn": (ml_dtypes.float6_e2m3fn, 64, 7.75),
 }
-ROW_MAX = {"int8": 127.0, "fp8": 448.0, "fp6": 28.0, "fp6-e2m3": 7.5}
+ROW_MAX = {"int8-row": 127.0, "fp8-row": 448.0, "fp6-e3m2": 28.0, "fp6-e2m3": 7.5}
 # Group-scaled formats: element format and weights per fp16 scale (grouped_codec.h).
-GROUPED = {"int8-g32": ("int8", 32), "fp8-g32": ("fp8", 32), "fp6-e2m3-g32": ("fp6-e2m3", 32),
-           "int8-g64": ("int8", 64), "fp8-g64": ("fp8", 64), "fp6-e2m3-g64": ("fp6-e2m3", 64)}
-ROW_DTYPE = {"fp6": "fp6_e3m2fn", "fp6-e2m3": "fp6_e2m3fn"}
+GROUPED = {"int8-g32": ("int8-row", 32), "fp8-g32": ("fp8-row", 32), "fp6-e2m3-g32": ("fp6-e2m3", 32),
+           "int8-g64": ("int8-row", 64), "fp8-g64": ("fp8-row", 64), "fp6-e2m3-g64": ("fp6-e2m3", 64)}
+ROW_DTYPE = {"fp6-e3m2": "fp6_e3m2fn", "fp6-e2m3": "fp6_e2m3fn"}
 
 
 def bits(x):
@@ -75,9 +75,9 @@ def interesting_inputs(table, overflow_mid, rng):
 
 def codes_of(fmt, q):
     """Packed bytes of the already scaled values q (float32) in element format fmt."""
-    if fmt == "int8":
+    if fmt == "int8-row":
         codes = np.clip(np.rint(q), -127, 127).astype(np.int8).view(np.uint8)
-    elif fmt == "fp8":
+    elif fmt == "fp8-row":
         # ml_dtypes turns values past 464 into NaN; the codec saturates (as NVIDIA SATFINITE).
         codes = np.clip(q, -448, 448).astype(ml_dtypes.float8_e4m3fn).view(np.uint8)
     else:
@@ -146,10 +146,10 @@ def row_inputs(fmt, rng):
     m = ROW_MAX[fmt]
     rows = [np.zeros(5, np.float32), np.zeros(1, np.float32)]
     # Scale exactly 1 (amax = max): the other entries sit exactly on ties between codes.
-    if fmt == "int8":
+    if fmt == "int8-row":
         ties = [0.5, 1.5, 2.5, -0.5, -1.5, -126.5, 125.5, 3.4999998]
     else:
-        table = decode_table(*FORMATS["fp8_e4m3fn" if fmt == "fp8" else ROW_DTYPE[fmt]][:2])
+        table = decode_table(*FORMATS["fp8_e4m3fn" if fmt == "fp8-row" else ROW_DTYPE[fmt]][:2])
         mags = sorted({float(v) for v in np.abs(table) if np.isfinite(v)})
         ties = [(a + b) / 2 for a, b in zip(mags, mags[1:])]
         ties = [t * (-1) ** i for i, t in enumerate(ties)]

@@ -2,6 +2,7 @@
 #include <string>
 
 #include "eval/cli/eval_common.h"
+#include "eval/sensitivity.h"
 
 namespace llmrun::eval {
 
@@ -46,7 +47,7 @@ struct SensitivityOptions {
   int64_t calib_tokens = 2048;   // measured on the first N tokens
   int64_t holdout_tokens = 2048; // the plan is then checked on the next N tokens (0: skip)
   int64_t ctx = 512;
-  std::string candidates = "int8,fp8,fp6";
+  std::string candidates = kDefaultPlanCandidates;
   double max_kl = 0;             // one budget: --max-kl, --max-bytes or --bits
   int64_t max_bytes = 0;
   double bits = 0;

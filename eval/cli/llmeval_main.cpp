@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
   sens->add_option("--holdout-tokens", so.holdout_tokens, "Following tokens the plan is checked on (0 = skip)")
       ->check(llmrun::cli::at_least(0));
   sens->add_option("--ctx", so.ctx, "Window length")->check(llmrun::cli::at_least(1));
-  sens->add_option("--candidates", so.candidates, "Formats to try per tensor (default int8,fp8,fp6)");
+  sens->add_option("--candidates", so.candidates, std::string("Formats to try per tensor (default ") + llmrun::eval::kDefaultPlanCandidates + ")");
   sens->add_option("--max-kl", so.max_kl, "Budget: smallest plan whose predicted mean KL is at most this");
   sens->add_option("--max-bytes", so.max_bytes, "Budget: lowest-KL plan whose linear weights fit in this many bytes");
   sens->add_option("--bits", so.bits, "Budget: lowest-KL plan at this many bits per linear weight");

@@ -25,15 +25,7 @@ std::string calibration_path(const SensitivityOptions& o) {
 
 std::vector<WeightFormat> candidate_list(const std::string& list) {
   std::vector<WeightFormat> out;
-  cli::as_usage_error([&] {
-    size_t start = 0;
-    while (start <= list.size()) {
-      size_t end = list.find(',', start);
-      if (end == std::string::npos) end = list.size();
-      out.push_back(parse_weight_format(list.substr(start, end - start)));
-      start = end + 1;
-    }
-  });
+  cli::as_usage_error([&] { out = parse_candidates(list); });
   return out;
 }
 

@@ -5,6 +5,6 @@
 
 namespace llmrun {
 
-constexpr CodecRecord kCodecFp6 = quant::ScaledCodec<quant::Fp6E3M2Traits>::record(WeightFormat::fp6_e3m2, "fp6");
+constexpr CodecRecord kCodecFp6 = quant::ScaledCodec<quant::Fp6E3M2Traits>::record(WeightFormat::fp6_e3m2, "fp6-e3m2");
 
 }  // namespace llmrun

@@ -4,6 +4,6 @@
 
 namespace llmrun {
 
-constexpr CodecRecord kCodecFp8 = quant::ScaledCodec<quant::Fp8E4M3Traits>::record(WeightFormat::fp8_e4m3, "fp8");
+constexpr CodecRecord kCodecFp8 = quant::ScaledCodec<quant::Fp8E4M3Traits>::record(WeightFormat::fp8_e4m3, "fp8-row");
 
 }  // namespace llmrun

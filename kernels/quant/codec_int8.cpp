@@ -4,6 +4,6 @@
 
 namespace llmrun {
 
-constexpr CodecRecord kCodecInt8 = quant::ScaledCodec<quant::Int8Traits>::record(WeightFormat::int8, "int8");
+constexpr CodecRecord kCodecInt8 = quant::ScaledCodec<quant::Int8Traits>::record(WeightFormat::int8, "int8-row");
 
 }  // namespace llmrun

@@ -16,9 +16,9 @@ enum class WeightFormat : uint8_t {
   f32 = 0,
   f16 = 1,
   bf16 = 2,
-  int8 = 3,      // "int8": q = clamp(rne(w / scale), -127, 127), scale = amax / 127 (int8.h)
-  fp8_e4m3 = 4,  // "fp8": OCP E4M3FN, scale = amax / 448, 1 code per byte (fp8_e4m3.h)
-  fp6_e3m2 = 5,  // "fp6": E3M2, scale = amax / 28, 4 codes per 3 bytes (fp6_e3m2.h)
+  int8 = 3,      // "int8-row": q = clamp(rne(w / scale), -127, 127), scale = amax / 127 (int8.h)
+  fp8_e4m3 = 4,  // "fp8-row": OCP E4M3FN, scale = amax / 448, 1 code per byte (fp8_e4m3.h)
+  fp6_e3m2 = 5,  // "fp6-e3m2": E3M2, scale = amax / 28, 4 codes per 3 bytes (fp6_e3m2.h)
   fp6_e2m3 = 6,  // "fp6-e2m3": E2M3, scale = amax / 7.5, packed as fp6_e3m2 (fp6_e2m3.h)
   // Group-scaled (grouped_codec.h): an fp16 scale per 32 weights inside each block.
   int8_g32 = 7,      // "int8-g32": 2 + 32 bytes per 32 weights (8.5 bits), as Q8_0
@@ -32,7 +32,7 @@ enum class WeightFormat : uint8_t {
 
 struct CodecRecord {
   WeightFormat format;
-  const char* name;       // as written on the command line and in files: "fp8"
+  const char* name;       // as written in files and reports, and accepted on the command line: "fp8-g32"
   int bits;               // bits per weight, excluding the per-row scale
   int block_size;         // weights per packed block
   int block_bytes;        // bytes per packed block
@@ -69,11 +69,25 @@ struct CodecRecord {
 const CodecRecord& codec(WeightFormat format);
 // Every registered format, in enum order; tests loop over this.
 const std::vector<const CodecRecord*>& all_codecs();
-// Every codec's name in table order ("fp32, fp16, ..." with separator ", ").
+// The names users type for a width ("int8", "fp8", "fp6"): each names the most accurate
+// format of that width that also meets the decode-speed targets (docs/ACCURACY.md), so
+// what it means can change between releases; files and reports always hold codec names.
+struct FormatAlias {
+  const char* name;
+  WeightFormat format;
+};
+const std::vector<FormatAlias>& format_aliases();
+
+// The aliases ("int8 = int8-g32") then every codec's name in table order, joined by separator.
 std::string weight_format_names(const std::string& separator);
 
-// "fp8" -> WeightFormat::fp8_e4m3; throws llmrun::Error listing the valid names.
+// A name a user typed (an alias or a codec name): "fp8" -> WeightFormat::fp8_g32,
+// "fp8-row" -> WeightFormat::fp8_e4m3; throws llmrun::Error listing the valid names.
 WeightFormat parse_weight_format(const std::string& name);
+// A name read from a file llmrun wrote (quantized checkpoints): codec names, and the names
+// the per-row formats had before the aliases existed ("int8", "fp8", "fp6" = per row), so
+// older files keep their meaning. Aliases are not accepted: a file names one exact format.
+WeightFormat parse_stored_weight_format(const std::string& name);
 const char* format_name(WeightFormat format);
 
 }  // namespace llmrun

@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
                  "Checkpoint folder, alias (qwen3-4b, llama-3.2-1b, ...) or HF repo id (Qwen/Qwen3-4B)");
   app.add_option("--precision", o.precision,
                  "Weight formats: auto (checkpoint dtype) | " + llmrun::weight_format_names("|") +
-                     " (linear layers; fp6 is E3M2) | mixed:attn=fp8,mlp=fp6,embed=fp16,lm_head=fp16 | @plan.json | "
+                     " (linear layers; -gN: an fp16 scale per N weights, -row: one per row) | mixed:attn=fp8,mlp=fp6,embed=fp16,lm_head=fp16 | @plan.json | "
                      "auto:max-kl=0.02 (measured plan)");
   app.add_option("--tensor-precision", o.tensor_precision,
                  "REGEX=FORMAT for tensors whose HF name matches (repeatable; the last match wins)");

@@ -308,14 +308,14 @@ TEST(LinearCudaErrors, NameTheWeight) {
   };
   // Split-K needs scratch that was never reserved.
   EXPECT_NE(message([&] { cu::linear(dw.view(), x.data(), 1, nullptr, out.data(), s.scratch, s.gemm, s.stream.get()); })
-                .find("test.int8.weight"),
+                .find("test.int8-row.weight"),
             std::string::npos);
   EXPECT_NE(message([&] {
               cu::linear<float>(dw.view(), nullptr, 1, nullptr, out.data(), s.scratch, s.gemm, s.stream.get());
             }).find("null"),
             std::string::npos);
   EXPECT_NE(message([&] { cu::linear(dw.view(), x.data(), -1, nullptr, out.data(), s.scratch, s.gemm, s.stream.get()); })
-                .find("test.int8.weight"),
+                .find("test.int8-row.weight"),
             std::string::npos);
 }
 

@@ -110,7 +110,7 @@ TEST_F(Llmeval, BenchAndHw) {
   r = llmeval("hw");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.output.find("CPU:"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("fp8:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("fp8-g32:"), std::string::npos) << r.output;
 }
 
 TEST_F(Llmeval, BadFlags) {

@@ -28,20 +28,20 @@ TEST_F(Llmeval, SensitivityPlanMeetsBudgetAndBeatsUniform) {
   auto r = llmeval(common + "--max-kl " + std::to_string(budget) + " --plan " + (out_ / "plan.json").string() +
                    " --out " + out_.string() + " 2>/dev/null", false);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto rows = results()["rows"];  // fp16, @plan, int8, fp8, fp6 on the held-out text
-  ASSERT_EQ(rows.size(), 5u);
+  auto rows = results()["rows"];  // fp16, @plan and the 4 default candidates on the held-out text
+  ASSERT_EQ(rows.size(), 6u);
   const double plan_kl = rows[1]["mean_kl"];
   EXPECT_LE(plan_kl, budget) << r.output;
-  EXPECT_TRUE(fs::exists(out_ / "sensitivity-int8.svg") || fs::exists(out_ / "sensitivity.svg"));
+  EXPECT_TRUE(fs::exists(out_ / "sensitivity-int8-g32.svg") || fs::exists(out_ / "sensitivity.svg"));
   const auto plan = nlohmann::json::parse(testing::read_file((out_ / "plan.json").string()));
   EXPECT_EQ(plan["tensors"].size(), 35u);  // 5 layers x 7 projections
 
-  // Uniform fp8 costs 8 bits + an fp32 scale per row (~8.45 bits here): a plan of at
-  // most 8.4 bits per linear weight from fp6/fp8/fp16 must be smaller and better.
-  r = llmeval(common + "--bits 8.4 --candidates fp8,fp6 --plan " + (out_ / "plan8.json").string() + " --out " +
+  // Uniform per-row fp8 costs 8 bits + an fp32 scale per row (~8.45 bits here): a plan of
+  // at most 8.4 bits per linear weight from per-row fp6/fp8 and fp16 must be smaller and better.
+  r = llmeval(common + "--bits 8.4 --candidates fp8-row,fp6-e3m2 --plan " + (out_ / "plan8.json").string() + " --out " +
                   out_.string() + " 2>/dev/null", false);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  rows = results()["rows"];  // fp16, @plan8, fp8, fp6
+  rows = results()["rows"];  // fp16, @plan8, fp8-row, fp6-e3m2
   ASSERT_EQ(rows.size(), 4u);
   EXPECT_LE(rows[1]["weight_bytes"].get<int64_t>(), rows[2]["weight_bytes"].get<int64_t>()) << r.output;
   EXPECT_LT(rows[1]["mean_kl"].get<double>(), rows[2]["mean_kl"].get<double>()) << r.output;

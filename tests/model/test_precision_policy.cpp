@@ -36,7 +36,7 @@ TEST(PrecisionPolicy, AutoKeepsBaselineAndVectorsAreFp32) {
 }
 
 TEST(PrecisionPolicy, UniformFormatLeavesEmbeddingAndHeadAtBaseline) {
-  const auto p = PrecisionPolicy::parse("fp6");
+  const auto p = PrecisionPolicy::parse("fp6-e3m2");
   EXPECT_EQ(f(p, kQ), WeightFormat::fp6_e3m2);
   EXPECT_EQ(f(p, kDown), WeightFormat::fp6_e3m2);
   EXPECT_EQ(f(p, "model.embed_tokens.weight", WeightRole::embedding), kBase);
@@ -45,7 +45,7 @@ TEST(PrecisionPolicy, UniformFormatLeavesEmbeddingAndHeadAtBaseline) {
 }
 
 TEST(PrecisionPolicy, MixedGroupsAndProjections) {
-  const auto p = PrecisionPolicy::parse("mixed:attn=fp8,mlp=fp6,down=int8,embed=fp16,lm_head=fp8");
+  const auto p = PrecisionPolicy::parse("mixed:attn=fp8-row,mlp=fp6-e3m2,down=int8-row,embed=fp16,lm_head=fp8-row");
   EXPECT_EQ(f(p, kQ), WeightFormat::fp8_e4m3);
   EXPECT_EQ(f(p, kO), WeightFormat::fp8_e4m3);
   EXPECT_EQ(f(p, kUp), WeightFormat::fp6_e3m2);
@@ -55,10 +55,20 @@ TEST(PrecisionPolicy, MixedGroupsAndProjections) {
 }
 
 TEST(PrecisionPolicy, RegexOverridesLastMatchWins) {
-  const auto p = PrecisionPolicy::parse("fp6", {"layers\\.(0|1)\\..*=fp16", "mlp\\.down_proj=int8"});
+  const auto p = PrecisionPolicy::parse("fp6-e3m2", {"layers\\.(0|1)\\..*=fp16", "mlp\\.down_proj=int8-row"});
   EXPECT_EQ(f(p, kQ), WeightFormat::f16);
   EXPECT_EQ(f(p, kDown), WeightFormat::int8);
   EXPECT_EQ(f(p, "model.layers.2.self_attn.q_proj.weight"), WeightFormat::fp6_e3m2);
+}
+
+TEST(PrecisionPolicy, WidthNamesAreAliasesOfTheChosenVariants) {
+  // The decision documented in docs/ACCURACY.md: the group-scaled variant of each width.
+  EXPECT_EQ(f(PrecisionPolicy::parse("int8"), kQ), WeightFormat::int8_g32);
+  EXPECT_EQ(f(PrecisionPolicy::parse("fp8"), kQ), WeightFormat::fp8_g32);
+  EXPECT_EQ(f(PrecisionPolicy::parse("fp6"), kQ), WeightFormat::fp6_e2m3_g32);
+  const auto mixed = PrecisionPolicy::parse("mixed:attn=fp8,mlp=int8-row");
+  EXPECT_EQ(f(mixed, kQ), WeightFormat::fp8_g32);
+  EXPECT_EQ(f(mixed, kDown), WeightFormat::int8);
 }
 
 TEST(PrecisionPolicy, PlanFileRoundTrip) {

@@ -47,6 +47,8 @@ TEST_P(QuantizedCheckpoint, RoundTripEqualsQuantizeAtLoad) {
   EXPECT_TRUE(fs::exists(out_ / "config.json"));
   const auto formats = quantized_tensor_formats(ck);
   EXPECT_EQ(formats.at("model.layers.0.self_attn.q_proj.weight"), parse_weight_format(precision));
+  EXPECT_EQ(nlohmann::json::parse(meta.at(kTensorFormatsKey)).at("model.layers.0.self_attn.q_proj.weight"),
+            format_name(parse_weight_format(precision)));  // the codec's name, never an alias
   EXPECT_EQ(formats.at("model.norm.weight"), WeightFormat::f32);
   EXPECT_EQ(formats.at("model.embed_tokens.weight"), WeightFormat::bf16);
 }
@@ -64,9 +66,9 @@ INSTANTIATE_TEST_SUITE_P(Formats, QuantizedCheckpoint, ::testing::ValuesIn(saved
 
 TEST_F(QuantizedCheckpoint, ScaledLayoutIsCodesPlusScales) {
   const testing::Golden g = testing::load_golden("qwen3-tiny");
-  quantize_checkpoint(g.dir, out_.string(), testing::quiet_load("fp6"));
+  quantize_checkpoint(g.dir, out_.string(), testing::quiet_load("fp6-e3m2"));
   const Checkpoint ck = Checkpoint::open_dir(out_.string());
-  const TensorView& q = ck.get("model.layers.0.self_attn.q_proj.weight");  // [128, 64] fp6
+  const TensorView& q = ck.get("model.layers.0.self_attn.q_proj.weight");  // [128, 64] fp6-e3m2
   EXPECT_EQ(q.dtype, DType::u8);
   EXPECT_EQ(q.shape, (std::vector<int64_t>{128, 48}));  // 64 codes * 6 bits = 48 bytes
   const TensorView& s = ck.get("model.layers.0.self_attn.q_proj.weight.scale");
@@ -111,7 +113,7 @@ TEST_F(QuantizedCheckpoint, RequantizingWithoutARecordedPrecisionIsRefused) {
 // tensor, row and column (the AVX2 decode would have turned it into 480, the reference into NaN).
 TEST_F(QuantizedCheckpoint, NanCodeInAFileIsAnError) {
   const testing::Golden g = testing::load_golden("qwen3-tiny");
-  quantize_checkpoint(g.dir, out_.string(), testing::quiet_load("fp8"));
+  quantize_checkpoint(g.dir, out_.string(), testing::quiet_load("fp8-row"));
   const std::string file = (out_ / "model.safetensors").string();
   std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
   uint64_t header_len = 0;
@@ -130,10 +132,31 @@ TEST_F(QuantizedCheckpoint, NanCodeInAFileIsAnError) {
     FAIL() << "a NaN code loaded";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find(
-                  "model.layers.1.mlp.up_proj.weight: the fp8 code at row 2, column 5 is not a finite number"),
+                  "model.layers.1.mlp.up_proj.weight: the fp8-row code at row 2, column 5 is not a finite number"),
               std::string::npos)
         << e.what();
   }
+}
+
+// Files written before "int8", "fp8" and "fp6" became aliases of the group-scaled formats
+// name the per-row formats so; they load as what they hold.
+TEST_F(QuantizedCheckpoint, OlderFilesPerRowNamesKeepTheirMeaning) {
+  const testing::Golden g = testing::load_golden("qwen3-tiny");
+  quantize_checkpoint(g.dir, out_.string(), testing::quiet_load("fp6-e3m2"));
+  const std::vector<float> now = logits_of(out_.string(), "auto", g.prompt_ids);
+  const std::string file = (out_ / "model.safetensors").string();
+  std::string bytes = testing::read_file(file);
+  // The formats map is JSON inside a header string (quotes escaped); the same length keeps
+  // the header valid: "fp6" and five spaces of JSON whitespace.
+  const std::string stored = "\\\"fp6-e3m2\\\"", legacy = "\\\"fp6\\\"     ";
+  ASSERT_EQ(stored.size(), legacy.size());
+  int replaced = 0;
+  for (size_t at = bytes.find(stored); at != std::string::npos; at = bytes.find(stored, at)) bytes.replace(at, stored.size(), legacy), ++replaced;
+  ASSERT_GT(replaced, 0);
+  std::ofstream(file, std::ios::binary) << bytes;
+  const auto formats = quantized_tensor_formats(Checkpoint::open_dir(out_.string()));
+  EXPECT_EQ(formats.at("model.layers.0.self_attn.q_proj.weight"), WeightFormat::fp6_e3m2);
+  EXPECT_EQ(logits_of(out_.string(), "auto", g.prompt_ids), now);
 }
 
 // Independent references: FIPS 180-4 test vectors and the fixtures' SHA256SUMS.

@@ -128,7 +128,7 @@ inline std::vector<CodePair> golden_pairs(const std::string& name) {
 }
 
 struct GoldenRow {
-  std::string format;           // "int8", "fp8", "fp6", "fp6-e2m3"
+  std::string format;           // a codec name: "int8-row", "fp6-e2m3", "int8-g32", ...
   uint32_t scale_bits = 0;      // fp32 scale
   std::vector<float> w;         // [n] input row
   std::vector<uint8_t> packed;  // [row_bytes(n)] expected encode_row output

@@ -369,8 +369,24 @@ TEST(CodecTable, CoversEveryFormatOnce) {
     EXPECT_EQ(int(all[i]->format), int(i)) << all[i]->name << " out of enum order";
     EXPECT_TRUE(names.insert(all[i]->name).second) << "duplicate name " << all[i]->name;
   }
-  for (const char* required : {"fp32", "fp16", "bf16", "int8", "fp8", "fp6", "fp6-e2m3", "int8-g32", "fp8-g32", "fp6-e2m3-g32"})
+  for (const char* required : {"fp32", "fp16", "bf16", "int8-row", "fp8-row", "fp6-e3m2", "fp6-e2m3", "int8-g32", "fp8-g32",
+                               "fp6-e2m3-g32", "int8-g64", "fp8-g64", "fp6-e2m3-g64"})
     EXPECT_EQ(names.count(required), 1u) << required;
+}
+
+// Each width's alias names a codec of that width and is no codec's name (a file holds codec
+// names only, so an alias can change meaning without changing any file's).
+TEST(CodecTable, AliasesNameACodecOfTheirWidth) {
+  std::set<std::string> aliases;
+  for (const FormatAlias& a : format_aliases()) {
+    SCOPED_TRACE(a.name);
+    EXPECT_TRUE(aliases.insert(a.name).second);
+    for (const CodecRecord* c : all_codecs()) EXPECT_STRNE(c->name, a.name);
+    const CodecRecord& target = codec(a.format);
+    EXPECT_EQ(std::string(a.name).substr(0, 3), std::string(target.name).substr(0, 3));
+    EXPECT_EQ(parse_weight_format(a.name), a.format);
+  }
+  EXPECT_EQ(aliases, (std::set<std::string>{"int8", "fp8", "fp6"}));
 }
 
 }  // namespace

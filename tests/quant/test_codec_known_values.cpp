@@ -160,16 +160,16 @@ struct KnownRow {
 TEST(CodecRowKnown, EncodeAndDecode) {
   const std::vector<KnownRow> rows = {
       // scale = 63.5 / 127 = 0.5; quotients 127, 0.5, 1.5, -63.5 -> 127, 0, 2, -64
-      {"int8", {63.5f, 0.25f, 0.75f, -31.75f}, 0.5f, {0x7f, 0x00, 0x02, 0xc0}, {63.5f, 0.0f, 1.0f, -32.0f}},
+      {"int8-row", {63.5f, 0.25f, 0.75f, -31.75f}, 0.5f, {0x7f, 0x00, 0x02, 0xc0}, {63.5f, 0.0f, 1.0f, -32.0f}},
       // scale = 896 / 448 = 2; quotients 448, 0.5, -1.5 -> 0x7e, 0x30, 0xbc
-      {"fp8", {896.0f, 1.0f, -3.0f}, 2.0f, {0x7e, 0x30, 0xbc}, {896.0f, 1.0f, -3.0f}},
+      {"fp8-row", {896.0f, 1.0f, -3.0f}, 2.0f, {0x7e, 0x30, 0xbc}, {896.0f, 1.0f, -3.0f}},
       // scale = 56 / 28 = 2; quotients 28, 1, -0.25, 0.0625, 3.5 -> 1f 0c 24 01 | 13 (+3 pad)
       // block 0: w = 0x1f | 0x0c << 6 | 0x24 << 12 | 0x01 << 18 = 0x06431f
-      {"fp6", {56.0f, 2.0f, -0.5f, 0.125f, 7.0f}, 2.0f, {0x1f, 0x43, 0x06, 0x13, 0x00, 0x00}, {56.0f, 2.0f, -0.5f, 0.125f, 7.0f}},
+      {"fp6-e3m2", {56.0f, 2.0f, -0.5f, 0.125f, 7.0f}, 2.0f, {0x1f, 0x43, 0x06, 0x13, 0x00, 0x00}, {56.0f, 2.0f, -0.5f, 0.125f, 7.0f}},
       // all-zero rows: scale 1, zero codes
-      {"int8", {0.0f, 0.0f, 0.0f}, 1.0f, {0, 0, 0}, {0.0f, 0.0f, 0.0f}},
-      {"fp8", {0.0f}, 1.0f, {0}, {0.0f}},
-      {"fp6", {0.0f, 0.0f, 0.0f, 0.0f, 0.0f}, 1.0f, {0, 0, 0, 0, 0, 0}, {0.0f, 0.0f, 0.0f, 0.0f, 0.0f}},
+      {"int8-row", {0.0f, 0.0f, 0.0f}, 1.0f, {0, 0, 0}, {0.0f, 0.0f, 0.0f}},
+      {"fp8-row", {0.0f}, 1.0f, {0}, {0.0f}},
+      {"fp6-e3m2", {0.0f, 0.0f, 0.0f, 0.0f, 0.0f}, 1.0f, {0, 0, 0, 0, 0, 0}, {0.0f, 0.0f, 0.0f, 0.0f, 0.0f}},
   };
   for (const KnownRow& r : rows) {
     SCOPED_TRACE(r.format);
@@ -198,9 +198,9 @@ TEST(CodecTableKnown, RecordFields) {
       {"fp32", WeightFormat::f32, 32, 1, 4, false, 0.0f},
       {"fp16", WeightFormat::f16, 16, 1, 2, false, 0.0f},
       {"bf16", WeightFormat::bf16, 16, 1, 2, false, 0.0f},
-      {"int8", WeightFormat::int8, 8, 1, 1, true, 127.0f},
-      {"fp8", WeightFormat::fp8_e4m3, 8, 1, 1, true, 448.0f},
-      {"fp6", WeightFormat::fp6_e3m2, 6, 4, 3, true, 28.0f},
+      {"int8-row", WeightFormat::int8, 8, 1, 1, true, 127.0f},
+      {"fp8-row", WeightFormat::fp8_e4m3, 8, 1, 1, true, 448.0f},
+      {"fp6-e3m2", WeightFormat::fp6_e3m2, 6, 4, 3, true, 28.0f},
   };
   for (const Expected& e : expected) {
     SCOPED_TRACE(e.name);
@@ -221,7 +221,25 @@ TEST(CodecTableKnown, UnknownNameListsValidOnes) {
     parse_weight_format("fp4");
     FAIL() << "parse_weight_format accepted 'fp4'";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "unknown precision 'fp4' (valid: fp32, fp16, bf16, int8, fp8, fp6, fp6-e2m3, int8-g32, fp8-g32, fp6-e2m3-g32, int8-g64, fp8-g64, fp6-e2m3-g64)");
+    EXPECT_STREQ(e.what(),
+                 "unknown precision 'fp4' (valid: int8 = int8-g32, fp8 = fp8-g32, fp6 = fp6-e2m3-g32, fp32, fp16, bf16, "
+                 "int8-row, fp8-row, fp6-e3m2, fp6-e2m3, int8-g32, fp8-g32, fp6-e2m3-g32, int8-g64, fp8-g64, fp6-e2m3-g64)");
+  }
+}
+
+// Files llmrun wrote before the width names became aliases hold "int8", "fp8", "fp6" for the
+// per-row formats; read back, they must keep that meaning, and a file never names an alias.
+TEST(CodecTableKnown, StoredNamesKeepTheirPerRowMeaning) {
+  EXPECT_EQ(parse_stored_weight_format("int8"), WeightFormat::int8);
+  EXPECT_EQ(parse_stored_weight_format("fp8"), WeightFormat::fp8_e4m3);
+  EXPECT_EQ(parse_stored_weight_format("fp6"), WeightFormat::fp6_e3m2);
+  EXPECT_EQ(parse_stored_weight_format("fp6-e2m3-g32"), WeightFormat::fp6_e2m3_g32);
+  EXPECT_EQ(parse_weight_format("int8"), WeightFormat::int8_g32);
+  try {
+    parse_stored_weight_format("int4");
+    FAIL() << "parse_stored_weight_format accepted 'int4'";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown weight format 'int4'"), std::string::npos) << e.what();
   }
 }
 
