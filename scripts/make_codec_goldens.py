@@ -81,6 +81,7 @@ def codes_of(fmt, q):
         # ml_dtypes turns values past 464 into NaN; the codec saturates (as NVIDIA SATFINITE).
         codes = np.clip(q, -448, 448).astype(ml_dtypes.float8_e4m3fn).view(np.uint8)
     else:
+        q = np.clip(q, -np.float32(ROW_MAX[fmt]), np.float32(ROW_MAX[fmt]))  # saturate, as the codec
         codes = q.astype(FORMATS[ROW_DTYPE[fmt]][0]).view(np.uint8)
         pad = (-len(codes)) % 4
         c = np.concatenate([codes, np.zeros(pad, np.uint8)]).astype(np.uint32).reshape(-1, 4)
@@ -112,11 +113,65 @@ def group_scale(amax, elem):
     return max(h, np.float16(2.0**-24))
 
 
+# grouped_codec.h's kScaleSearchFactors.
+SEARCH_FACTORS = [np.float32(f) for f in (1.0, 0.95, 0.9, 0.85, 0.8, 0.75, 1.05)]
+
+
+def element_values(elem, q):
+    """Decoded codes (before the scale) of the fp32 quotients q, saturating as the codecs do."""
+    q = np.clip(np.asarray(q, np.float32), -np.float32(ROW_MAX[elem]), np.float32(ROW_MAX[elem]))
+    if elem == "int8-row":
+        return np.rint(q).astype(np.float32)
+    dtype = ml_dtypes.float8_e4m3fn if elem == "fp8-row" else FORMATS[ROW_DTYPE[elem]][0]
+    return q.astype(dtype).astype(np.float32)
+
+
+def clamped_f16(want):
+    """grouped_codec.h's clamped_scale_f16: fp32 -> fp16 (nearest even) within [2^-24, 65504]."""
+    if not want < np.float32(65504):
+        return np.float16(65504)
+    h = np.float16(np.float32(want))
+    return np.float16(2.0**-24) if h == 0 else h
+
+
+def search_scale(elem, part, s0):
+    """grouped_codec.h's search_group_scale, step for step: each candidate s0 * f and its
+    least-squares refit, the least squared error (in double, index order) winning by more
+    than 2^-30 relative."""
+    better = 1.0 - 2.0**-30
+    best, best_err = s0, -1.0
+
+    def consider(h):
+        nonlocal best, best_err
+        s = np.float32(h)
+        v = element_values(elem, part / s)
+        err = 0.0
+        for wi, vi in zip(part, v):
+            e = float(wi) - float(vi) * float(s)
+            err += e * e
+        if best_err < 0 or err < best_err * better:
+            best, best_err = h, err
+        return v
+
+    for f in SEARCH_FACTORS:
+        h = s0 if f == 1 else clamped_f16(np.float32(s0) * f)
+        v = consider(h)
+        num = den = 0.0
+        for wi, vi in zip(part, v):
+            num += float(wi) * float(vi)
+            den += float(vi) * float(vi)
+        if den > 0 and num > 0:
+            refit = clamped_f16(np.float32(num / den))
+            if refit != h:
+                consider(refit)
+    return best
+
+
 def grouped_reference(elem, group, w):
     out = []
     for g0 in range(0, len(w), group):
         part = w[g0:g0 + group]
-        s = group_scale(np.max(np.abs(part)), elem)
+        s = search_scale(elem, part, group_scale(np.max(np.abs(part)), elem))
         q = np.zeros(group, np.float32)
         q[:len(part)] = part / np.float32(s)  # padding codes are 0
         out += [int(b) for b in np.array([s], np.float16).view(np.uint8)] + codes_of(elem, q)

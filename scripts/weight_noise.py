@@ -44,9 +44,16 @@ def grouped(W, dt, maxv, g, scale, return_scale=False):
     q = cast(np.clip(Wp / s, -maxv, maxv), dt) * s
     return q.reshape(r, -1)[:, :c]
 
-def searched(W, dt, maxv, g, factors=(1.0, 0.98, 0.96, 0.94, 0.92, 0.90, 0.88, 0.86, 0.84, 0.82, 0.80, 1.02, 1.05)):
+FACTORS = (1.0, 0.98, 0.96, 0.94, 0.92, 0.90, 0.88, 0.86, 0.84, 0.82, 0.80, 1.02, 1.05)
+
+
+def round_int8(x):
+    return np.clip(np.round(x), -127, 127)
+
+
+def searched(W, dt, maxv, g, factors=FACTORS):
     """Per group, the fp16 scale among round_f16(rule scale * f) with the least squared error
-    (elements saturate): a clipping search, not implemented in llmrun yet."""
+    (elements saturate): llmrun's group-scale search (grouped_codec.h); dt None = int8."""
     r, c = W.shape
     pad = (-c) % g
     Wp = np.pad(W, ((0, 0), (0, pad))).reshape(r, -1, g)
@@ -54,7 +61,8 @@ def searched(W, dt, maxv, g, factors=(1.0, 0.98, 0.96, 0.94, 0.92, 0.90, 0.88, 0
     best, best_err = None, None
     for f in factors:
         s = np.maximum((base * np.float32(f)).astype(np.float16).astype(np.float32), np.float32(2.0 ** -24))
-        q = cast(np.clip(Wp / s, -maxv, maxv), dt) * s
+        x = np.clip(Wp / s, -maxv, maxv)
+        q = (round_int8(x) if dt is None else cast(x, dt)) * s
         err = ((Wp - q).astype(np.float64) ** 2).sum(axis=2, keepdims=True)
         if best is None:
             best, best_err = q, err
@@ -69,6 +77,14 @@ def int8_per_row(W):
     amax = np.abs(W).max(axis=1, keepdims=True)
     s = np.where(amax > 0, amax / 127, 1.0)
     return np.clip(np.round(W / s), -127, 127) * s
+
+
+def grouped_int8(W, g):
+    r, c = W.shape
+    pad = (-c) % g
+    Wp = np.pad(W, ((0, 0), (0, pad))).reshape(r, -1, g)
+    s = grouped(W, md.float6_e2m3fn, 127.0, g, "f16", return_scale=True)
+    return (round_int8(Wp / s) * s).reshape(r, -1)[:, :c]
 
 
 def weights(path):
@@ -90,7 +106,13 @@ fmts = {
     "fp6-e2m3-g32, fp16 /32 (6.5 b)": lambda W: grouped(W, md.float6_e2m3fn, 7.5, 32, "f16"),
     "fp6-e2m3-g64, fp16 /64 (6.25 b)": lambda W: grouped(W, md.float6_e2m3fn, 7.5, 64, "f16"),
     "fp6-e2m3-g32, fp16 /32, searched (6.5 b)": lambda W: searched(W, md.float6_e2m3fn, 7.5, 32),
+    "fp6-e2m3-g64, fp16 /64, searched (6.25 b)": lambda W: searched(W, md.float6_e2m3fn, 7.5, 64),
+    "fp6-e2m3-g32, searched over 7 (6.5 b)": lambda W: searched(W, md.float6_e2m3fn, 7.5, 32, FACTORS[:11:2] + (1.04,)),
+    "fp8-g32 (8.5 b)": lambda W: grouped(W, md.float8_e4m3fn, 448.0, 32, "f16"),
+    "fp8-g32, searched (8.5 b)": lambda W: searched(W, md.float8_e4m3fn, 448.0, 32),
     "int8 per row (8.0 b)": lambda W: int8_per_row(W),
+    "int8-g32 (8.5 b)": lambda W: grouped_int8(W, 32),
+    "int8-g32, searched (8.5 b)": lambda W: searched(W, None, 127.0, 32),
 }
 
 

@@ -254,10 +254,12 @@ TEST_P(EveryGroupedCodec, BlocksAreElementRowsTimesTheirScale) {
   }
 }
 
-// Each group's scale is the smallest fp16 at or above amax(group) / max_code_value (fp16's
-// smallest subnormal for groups below its range, 1 for all-zero groups), and the group's
-// largest weight decodes within half of itself (below fp16's range: an eighth plus 2^-24).
-TEST_P(EveryGroupedCodec, GroupScaleIsTheSmallestFp16AtOrAboveAmaxOverMax) {
+// Each group's scale is searched near amax(group) / max_code_value (the exact bits are
+// checked against scripts/make_codec_goldens.py's search in CodecRowsVsNumpy): within a
+// factor 2 of it (at least fp16's smallest subnormal for groups below its range, 1 for
+// all-zero groups), and the group's largest weight decodes within half of itself (below
+// fp16's range: an eighth plus 2^-24).
+TEST_P(EveryGroupedCodec, GroupScaleIsNearAmaxOverMax) {
   const CodecRecord& c = *GetParam();
   const int64_t g = c.group_size;
   std::mt19937 rng(5);
@@ -285,11 +287,10 @@ TEST_P(EveryGroupedCodec, GroupScaleIsTheSmallestFp16AtOrAboveAmaxOverMax) {
       }
       const double want = double(amax) / c.max_code_value;
       const uint16_t bits = uint16_t(block[0] | block[1] << 8);
-      if (want <= std::ldexp(1.0, -24)) {
-        ASSERT_EQ(bits, 1u) << c.name << " amax " << amax;
-      } else {
-        ASSERT_GE(double(s) * (1 + 2 * kU), want) << c.name << " amax " << amax;
-        ASSERT_LT(double(quant::f16_to_f32(uint16_t(bits - 1))), want * (1 + 2 * kU)) << c.name << " amax " << amax;
+      ASSERT_TRUE(bits >= 1u && bits <= 0x7bffu) << c.name << " amax " << amax << ": scale bits " << bits;
+      if (want > std::ldexp(1.0, -24)) {
+        ASSERT_GE(double(s), 0.5 * want) << c.name << " amax " << amax;
+        ASSERT_LE(double(s), 2.0 * want) << c.name << " amax " << amax;
       }
       // Below fp16's range the scale is fixed at 2^-24: the weight keeps the element code's
       // relative precision (<= 2^-4 of itself) plus at most one 2^-24 step.
