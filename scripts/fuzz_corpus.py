@@ -19,6 +19,8 @@ import json
 import os
 import struct
 
+from protobuf_wire import fields
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1,
                "U8": 1, "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1}
@@ -87,46 +89,21 @@ def shrink_tokenizer_json(path, keep=400):
     return json.dumps(doc, ensure_ascii=False).encode()
 
 
-def read_varint(raw, pos):
-    value, shift = 0, 0
-    while True:
-        b = raw[pos]
-        pos += 1
-        value |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            return value, pos
-
-
 def shrink_sentencepiece(path, keep=400):
     """The ModelProto with its first `keep` pieces (unk, control and byte pieces lead in
     every SentencePiece model) and without self_test_data (field 4), whose expected
     encodings would no longer hold and would fail every load."""
     with open(path, "rb") as f:
         raw = f.read()
-    out, pos, pieces = b"", 0, 0
-    while pos < len(raw):
-        start = pos
-        key, pos = read_varint(raw, pos)
-        field, wire = key >> 3, key & 7
-        if wire == 0:
-            _, pos = read_varint(raw, pos)
-        elif wire == 2:
-            n, pos = read_varint(raw, pos)
-            pos += n
-        elif wire == 1:
-            pos += 8
-        elif wire == 5:
-            pos += 4
-        else:
-            raise ValueError(f"{path}: unexpected protobuf wire type {wire}")
+    out, pieces = b"", 0
+    for field, _, _, start, end in fields(raw):
         if field == 1:
             pieces += 1
             if pieces > keep:
                 continue
         if field == 4:
             continue
-        out += raw[start:pos]
+        out += raw[start:end]
     return out
 
 

@@ -114,7 +114,7 @@ def group_scale(amax, elem):
 
 
 # grouped_codec.h's kScaleSearchFactors.
-SEARCH_FACTORS = [np.float32(f) for f in (1.0, 0.95, 0.9, 0.85, 0.8, 0.75, 1.05)]
+SEARCH_FACTORS = [np.float32(f) for f in (1.0, 1.05, 1.1)]
 
 
 def element_values(elem, q):

@@ -30,7 +30,6 @@ Pinned: gguf 0.19.0 (requirements-gguf-goldens.txt), transformers 4.57.6 and tok
 """
 import argparse
 import json
-import struct
 import tempfile
 from pathlib import Path
 
@@ -38,6 +37,8 @@ import gguf
 import tokenizers
 import transformers
 from transformers import AutoTokenizer
+
+from protobuf_wire import fields
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = [
@@ -51,33 +52,8 @@ TEXTS = [
 
 def read_proto(data):
     """(field, wire, value) of one protobuf message."""
-    i = 0
-    while i < len(data):
-        key, i = varint(data, i)
-        field, wire = key >> 3, key & 7
-        if wire == 0:
-            value, i = varint(data, i)
-        elif wire == 1:
-            value, i = data[i:i + 8], i + 8
-        elif wire == 5:
-            value, i = struct.unpack("<f", data[i:i + 4])[0], i + 4
-        elif wire == 2:
-            n, i = varint(data, i)
-            value, i = data[i:i + n], i + n
-        else:
-            raise ValueError(f"wire type {wire}")
+    for field, wire, value, _, _ in fields(data):
         yield field, wire, value
-
-
-def varint(data, i):
-    v = shift = 0
-    while True:
-        b = data[i]
-        i += 1
-        v |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            return v, i
 
 
 def read_model(path):

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <new>
 
+#include "kernels/quant/grouped_codec.h"
 #include "kernels/quant/half.h"
 #include "runtime/error.h"
 
@@ -59,7 +60,7 @@ CpuWeight::CpuWeight(const HostWeight& w)
     for (int64_t r = 0; r < w.rows; ++r)
       for (int64_t g = 0; g < groups_per_row; ++g) {
         const uint8_t* block = w.packed.data() + r * host_row + g * c.block_bytes;
-        group_scales[size_t(r * groups_per_row + g)] = uint16_t(block[0] | block[1] << 8);
+        group_scales[size_t(r * groups_per_row + g)] = quant::block_scale_bits(block);
         std::memcpy(packed.data() + r * row_bytes + g * code_bytes, block + 2, size_t(code_bytes));
       }
   }

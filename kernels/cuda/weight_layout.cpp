@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "kernels/quant/fp6_e3m2.h"
+#include "kernels/quant/grouped_codec.h"
 #include "runtime/error.h"
 
 namespace llmrun::cuda_layout {
@@ -82,8 +83,7 @@ uint32_t host_row_code(const CodecRecord& c, const uint8_t* row, int64_t col) {
 }
 
 uint16_t host_group_scale(const CodecRecord& c, const uint8_t* row, int64_t group) {
-  const uint8_t* block = row + group * c.block_bytes;
-  return uint16_t(block[0] | block[1] << 8);
+  return quant::block_scale_bits(row + group * c.block_bytes);
 }
 
 }  // namespace
