@@ -34,6 +34,8 @@ def grouped(W, dt, maxv, g, scale, return_scale=False):
         up = s < want
         s = np.where(up, np.nextafter(s.astype(np.float16), np.float16(np.inf)).astype(np.float32), s)
         s = np.maximum(s, 2.0 ** -24)
+    elif scale == "f32":  # amax / max in fp32: no rounding of the scale at all
+        s = (amax / np.float32(maxv)).astype(np.float32)
     else:  # OCP MX: E8M0 scale 2^(floor(log2 amax) - emax_elem), elements saturate
         emax = {6: 2, 8: 8}[scale]
         e = np.floor(np.log2(np.where(amax > 0, amax, 1.0))) - emax
@@ -118,6 +120,8 @@ fmts = {
     "fp6-e2m3-g64, fp16 /64 (6.25 b)": lambda W: grouped(W, md.float6_e2m3fn, 7.5, 64, "f16"),
     "fp6-e2m3-g32, fp16 /32, searched (6.5 b)": lambda W: searched(W, md.float6_e2m3fn, 7.5, 32),
     "fp6-e2m3-g64, fp16 /64, searched (6.25 b)": lambda W: searched(W, md.float6_e2m3fn, 7.5, 64),
+    "fp6-e2m3-g128, fp16 /128, searched (6.125 b)": lambda W: searched(W, md.float6_e2m3fn, 7.5, 128),
+    "fp6-e2m3, fp32 /32 (7.0 b)": lambda W: grouped(W, md.float6_e2m3fn, 7.5, 32, "f32"),
     "fp8-g32 (8.5 b)": lambda W: grouped(W, md.float8_e4m3fn, 448.0, 32, "f16"),
     "fp8-g32, searched (8.5 b)": lambda W: searched(W, md.float8_e4m3fn, 448.0, 32),
     "int8 per row (8.0 b)": lambda W: int8_per_row(W),
