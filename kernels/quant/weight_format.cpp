@@ -34,7 +34,7 @@ std::string weight_format_names(const std::string& separator) {
   std::string names;
   for (const FormatAlias& a : format_aliases()) {
     names += names.empty() ? "" : separator;
-    names += std::string(a.name) + " = " + codec(a.format).name;
+    names += std::string(a.name) + " (= " + codec(a.format).name + ")";
   }
   for (const CodecRecord* c : all_codecs()) {
     names += names.empty() ? "" : separator;

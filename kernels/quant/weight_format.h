@@ -78,7 +78,7 @@ struct FormatAlias {
 };
 const std::vector<FormatAlias>& format_aliases();
 
-// The aliases ("int8 = int8-g32") then every codec's name in table order, joined by separator.
+// The aliases ("int8 (= int8-g32)") then every codec's name in table order, joined by separator.
 std::string weight_format_names(const std::string& separator);
 
 // A name a user typed (an alias or a codec name): "fp8" -> WeightFormat::fp8_g32,

@@ -222,7 +222,7 @@ TEST(CodecTableKnown, UnknownNameListsValidOnes) {
     FAIL() << "parse_weight_format accepted 'fp4'";
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(),
-                 "unknown precision 'fp4' (valid: int8 = int8-g32, fp8 = fp8-g32, fp6 = fp6-e2m3-g32, fp32, fp16, bf16, "
+                 "unknown precision 'fp4' (valid: int8 (= int8-g32), fp8 (= fp8-g32), fp6 (= fp6-e2m3-g32), fp32, fp16, bf16, "
                  "int8-row, fp8-row, fp6-e3m2, fp6-e2m3, int8-g32, fp8-g32, fp6-e2m3-g32, int8-g64, fp8-g64, fp6-e2m3-g64)");
   }
 }
