@@ -10,9 +10,9 @@
 // saturates); at least fp16's smallest subnormal 2^-24 (groups whose amax is below
 // 2^-24 * max lose their small values to the fixed step, as a row of fp32 values below
 // fp16's range would); at most 65504 (larger weights saturate; the loader has refused such
-// checkpoints before). Then a search (search_group_scale): s0 keeps the largest weight
-// exact but spends the top of the grid on one value, so smaller scales that clip it
-// often fit the other weights better. An all-zero group has scale 1 and zero codes. A
+// checkpoints before). Then a search (search_group_scale): s0 x kScaleSearchFactors and
+// each one's least-squares refit, the least squared error winning (a refit below s0 may
+// saturate the largest weight). An all-zero group has scale 1 and zero codes. A
 // partial last group is padded with code 0 and its scale comes from its real weights.
 // Codes are T::encode(w / s) on the fp32 quotient (saturating), as the per-row formats.
 #include <algorithm>
