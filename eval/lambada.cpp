@@ -101,4 +101,23 @@ LambadaResult score_lambada(DecoderModel& model, const std::vector<EncodedPassag
   return r;
 }
 
+PairedAccuracy compare_passages(const LambadaResult& baseline, const LambadaResult& other) {
+  if (baseline.passages.size() != other.passages.size())
+    fail("lambada: cannot pair ", other.passages.size(), " passage results with the baseline's ",
+         baseline.passages.size());
+  PairedAccuracy p;
+  const size_t n = baseline.passages.size();
+  if (n == 0) return p;
+  for (size_t i = 0; i < n; ++i) {
+    const bool was = baseline.passages[i].greedy, is = other.passages[i].greedy;
+    p.gained += is && !was;
+    p.lost += was && !is;
+  }
+  p.delta = double(p.gained - p.lost) / double(n);
+  // Sample variance of d_i in {-1, 0, +1}: sum(d^2) = gained + lost.
+  const double sum_sq = double(p.gained + p.lost) - double(n) * p.delta * p.delta;
+  p.delta_stderr = n > 1 ? std::sqrt(std::max(0.0, sum_sq) / double(n - 1)) / std::sqrt(double(n)) : 0.0;
+  return p;
+}
+
 }  // namespace llmrun::eval

@@ -42,6 +42,17 @@ struct LambadaResult {
   std::vector<PassageScore> passages;
 };
 
+// One precision against the baseline on the same passages. The difference of two
+// accuracies measured on one set is paired: its standard error comes from the per-passage
+// differences (each -1, 0 or +1), far below the two accuracies' own errors combined, so
+// a loss of a point can be told from noise.
+struct PairedAccuracy {
+  double delta = 0, delta_stderr = 0;  // accuracy minus the baseline's, fractions
+  int64_t gained = 0, lost = 0;        // passages right only here / only in the baseline
+};
+// Throws when the two results do not hold the same number of passages.
+PairedAccuracy compare_passages(const LambadaResult& baseline, const LambadaResult& other);
+
 // `batch` passages run through the model together (DecoderModel::forward_batch).
 LambadaResult score_lambada(DecoderModel& model, const std::vector<EncodedPassage>& passages, int64_t batch = 1,
                             const std::function<void(int64_t done, int64_t total)>& progress = nullptr);

@@ -16,6 +16,10 @@ struct PrecisionRow {
   // Accuracy (LAMBADA): fraction and its standard error (sample std / sqrt(n), as lm-eval).
   std::optional<double> accuracy, accuracy_stderr;
   std::optional<double> perplexity;
+  // Paired with the baseline passage by passage (LAMBADA): the accuracy difference's
+  // standard error, and the passages right only here / only in the baseline.
+  std::optional<double> delta_accuracy_stderr;
+  std::optional<int64_t> passages_gained, passages_lost;
   // Against the baseline row over the same tokens.
   std::optional<double> mean_kl, p99_kl, top1_agreement, delta_perplexity;
   // Speed.

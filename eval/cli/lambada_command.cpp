@@ -3,10 +3,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "eval/cli/commands.h"
 #include "eval/data_path.h"
 #include "eval/lambada.h"
+#include "eval/report/format.h"
 #include "loaders/sha256.h"
 #include "loaders/tokenizer/tokenizer.h"
 #include "runtime/cli/cli_common.h"
@@ -51,6 +53,7 @@ int run_lambada(const CommonOptions& common, const LambadaOptions& o) {
   EvalReport report = ctx.new_report("lambada");
   report.info["data"] = path + " (sha256 " + hash.substr(0, 12) + "..., " + std::to_string(passages.size()) + " passages)";
   report.info["bos"] = bos ? "yes" : "no";
+  std::optional<LambadaResult> baseline;  // precisions[0] is the baseline
   for (const std::string& p : precisions) {
     LoadedModel m = ctx.load(p);
     const auto t0 = std::chrono::steady_clock::now();
@@ -63,10 +66,22 @@ int run_lambada(const CommonOptions& common, const LambadaOptions& o) {
     row.perplexity = r.perplexity;
     row.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     row.eval_tokens_per_second = double(r.tokens) / row.wall_seconds;
+    std::string paired;
+    if (baseline) {
+      const PairedAccuracy d = compare_passages(*baseline, r);
+      row.delta_accuracy_stderr = d.delta_stderr;
+      row.passages_gained = d.gained;
+      row.passages_lost = d.lost;
+      paired = ", " + format_signed(100 * d.delta, 2) + " pt +- " + format_fixed(100 * d.delta_stderr, 2) +
+               " vs " + precisions[0] + " (paired; " + std::to_string(d.gained) + " passages gained, " +
+               std::to_string(d.lost) + " lost)";
+    } else {
+      baseline = r;
+    }
     report.rows.push_back(row);
     // Each precision's result as soon as it is known: a long run cut short keeps what it finished.
     std::cerr << "llmeval: lambada " << p << ": accuracy " << 100.0 * r.accuracy << " % +- "
-              << 100.0 * r.accuracy_stderr << " of " << encoded.size() << " passages, perplexity " << r.perplexity
+              << 100.0 * r.accuracy_stderr << " of " << encoded.size() << " passages" << paired << ", perplexity " << r.perplexity
               << ", " << *row.eval_tokens_per_second << " tok/s (" << row.wall_seconds << " s)\n";
   }
   ctx.finish(report);

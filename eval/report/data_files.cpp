@@ -13,7 +13,7 @@ namespace {
 
 // One field of a row: its key and value; the one list both JSON and CSV are built from,
 // so they cannot disagree on names or order.
-using FieldValue = std::variant<std::string, int64_t, double, std::optional<double>>;
+using FieldValue = std::variant<std::string, int64_t, double, std::optional<double>, std::optional<int64_t>>;
 struct Field {
   const char* key;
   FieldValue value;
@@ -26,6 +26,9 @@ std::vector<Field> row_fields(const PrecisionRow& r) {
       {"bits_per_weight", r.bits_per_weight},
       {"accuracy", r.accuracy},
       {"accuracy_stderr", r.accuracy_stderr},
+      {"delta_accuracy_stderr", r.delta_accuracy_stderr},
+      {"passages_gained", r.passages_gained},
+      {"passages_lost", r.passages_lost},
       {"perplexity", r.perplexity},
       {"delta_perplexity", r.delta_perplexity},
       {"mean_kl", r.mean_kl},
@@ -58,6 +61,9 @@ nlohmann::ordered_json field_json(const FieldValue& value) {
                         [](const std::optional<double>& v) {
                           return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
                         },
+                        [](const std::optional<int64_t>& v) {
+                          return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
+                        },
                     },
                     value);
 }
@@ -68,6 +74,7 @@ std::string field_text(const FieldValue& value) {
                         [](int64_t v) { return std::to_string(v); },
                         [](double v) { return format_shortest(v); },
                         [](const std::optional<double>& v) { return v ? format_shortest(*v) : std::string(); },
+                        [](const std::optional<int64_t>& v) { return v ? std::to_string(*v) : std::string(); },
                     },
                     value);
 }

@@ -54,7 +54,14 @@ std::vector<Column> all_columns(const EvalReport& report) {
        }},
       {"Δacc pp", false,
        [&report](const PrecisionRow& r) -> Cell {
-         return optional_text(delta_accuracy(report, r), [](double v) { return format_signed(100 * v, 2); });
+         Cell s = optional_text(delta_accuracy(report, r), [](double v) { return format_signed(100 * v, 2); });
+         if (s && r.delta_accuracy_stderr) *s += " ± " + percent(*r.delta_accuracy_stderr);
+         return s;
+       }},
+      {"passages +/−", false,
+       [](const PrecisionRow& r) -> Cell {
+         if (!r.passages_gained || !r.passages_lost) return std::nullopt;
+         return "+" + std::to_string(*r.passages_gained) + " / −" + std::to_string(*r.passages_lost);
        }},
       {"ppl", false, [](const PrecisionRow& r) { return optional_text(r.perplexity, sig4); }},
       {"Δppl", false,

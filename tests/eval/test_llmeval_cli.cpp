@@ -29,6 +29,12 @@ TEST_F(Llmeval, LambadaTableAndFiles) {
   EXPECT_EQ(j["rows"][0]["precision"], "fp16");
   EXPECT_TRUE(j["rows"][1]["accuracy"].is_number());
   EXPECT_TRUE(j["rows"][1]["eval_tokens_per_second"].is_number());
+  // int8 paired with fp16 passage by passage: the flips account for the whole difference.
+  EXPECT_TRUE(j["rows"][0]["passages_gained"].is_null());
+  ASSERT_TRUE(j["rows"][1]["passages_gained"].is_number_integer()) << j.dump();
+  const int64_t net = j["rows"][1]["passages_gained"].get<int64_t>() - j["rows"][1]["passages_lost"].get<int64_t>();
+  EXPECT_NEAR(net / 40.0, j["rows"][1]["accuracy"].get<double>() - j["rows"][0]["accuracy"].get<double>(), 1e-12);
+  EXPECT_GE(j["rows"][1]["delta_accuracy_stderr"].get<double>(), 0.0);
   EXPECT_EQ(j["info"]["bos"], "yes");
   EXPECT_TRUE(fs::exists(out_ / "results.csv"));
   EXPECT_TRUE(fs::exists(out_ / "chart.svg"));

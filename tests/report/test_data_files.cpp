@@ -10,10 +10,11 @@
 namespace llmrun::eval {
 namespace {
 
-void expect_optional(const nlohmann::json& j, const std::optional<double>& v, const char* key) {
+template <class T>
+void expect_optional(const nlohmann::json& j, const std::optional<T>& v, const char* key) {
   ASSERT_TRUE(j.contains(key)) << key;
   if (v) {
-    EXPECT_EQ(j[key].get<double>(), *v) << key;
+    EXPECT_EQ(j[key].get<T>(), *v) << key;
   } else {
     EXPECT_TRUE(j[key].is_null()) << key;
   }
@@ -23,6 +24,9 @@ TEST(ResultsJson, ReadsBackWithTheSameValues) {
   EvalReport report = testing::lambada_report();
   report.rows[1].mean_kl = 0.0123;
   report.rows[1].top1_agreement = 0.97;
+  report.rows[1].delta_accuracy_stderr = 0.0012;
+  report.rows[1].passages_gained = 31;
+  report.rows[1].passages_lost = 43;
   report.rows[2].precision = "mixed:attn=fp8,mlp=\"fp6\"";
   report.sensitivity.push_back(testing::sample_grid());
   TempDir dir;
@@ -46,6 +50,12 @@ TEST(ResultsJson, ReadsBackWithTheSameValues) {
     EXPECT_EQ(row["wall_seconds"].get<double>(), r.wall_seconds);
     expect_optional(row, r.accuracy, "accuracy");
     expect_optional(row, r.accuracy_stderr, "accuracy_stderr");
+    expect_optional(row, r.delta_accuracy_stderr, "delta_accuracy_stderr");
+    expect_optional(row, r.passages_gained, "passages_gained");
+    expect_optional(row, r.passages_lost, "passages_lost");
+    if (r.passages_gained) {
+      EXPECT_TRUE(row["passages_gained"].is_number_integer());
+    }
     expect_optional(row, r.perplexity, "perplexity");
     expect_optional(row, r.delta_perplexity, "delta_perplexity");
     expect_optional(row, r.mean_kl, "mean_kl");
@@ -59,7 +69,7 @@ TEST(ResultsJson, ReadsBackWithTheSameValues) {
     expect_optional(row, r.generate_tokens_per_second, "generate_tokens_per_second");
     expect_optional(row, r.time_to_first_token_ms, "time_to_first_token_ms");
     expect_optional(row, r.peak_rss_bytes, "peak_rss_bytes");
-    EXPECT_EQ(row.size(), 19u);  // every PrecisionRow field, nothing else
+    EXPECT_EQ(row.size(), 22u);  // every PrecisionRow field, nothing else
   }
   ASSERT_EQ(j["sensitivity"].size(), 1u);
   EXPECT_EQ(j["sensitivity"][0]["format"], "fp6");
@@ -86,13 +96,14 @@ TEST(ResultsCsv, HeaderAndRfc4180Quoting) {
   const std::string path = dir.path() + "/results.csv";
   write_csv(path, report);
   const std::string expected =
-      "precision,weight_bytes,bits_per_weight,accuracy,accuracy_stderr,perplexity,delta_perplexity,mean_kl,"
+      "precision,weight_bytes,bits_per_weight,accuracy,accuracy_stderr,delta_accuracy_stderr,passages_gained,"
+      "passages_lost,perplexity,delta_perplexity,mean_kl,"
       "p99_kl,top1_agreement,eval_tokens_per_second,prefill_tokens_per_second,decode_tokens_per_second,"
       "decode_min,decode_max,generate_tokens_per_second,time_to_first_token_ms,peak_rss_bytes,wall_seconds\r\n"
-      // 14 absent optionals between accuracy and wall_seconds: 15 commas.
-      "\"a,\"\"b\"\"\",1000,8.5,0.5,,,,,,,,,,,,,,,2.25\r\n"
-      "int8,0,0,,,,,1e-05,,,,,,,,,,,0\r\n"
-      "\"x\ny\",0,0,,,,,,,,,,,,,,,,0\r\n";
+      // 17 absent optionals between accuracy and wall_seconds: 18 commas.
+      "\"a,\"\"b\"\"\",1000,8.5,0.5,,,,,,,,,,,,,,,,,,2.25\r\n"
+      "int8,0,0,,,,,,,,1e-05,,,,,,,,,,,0\r\n"
+      "\"x\ny\",0,0,,,,,,,,,,,,,,,,,,,0\r\n";
   EXPECT_EQ(llmrun::testing::read_file(path), expected);
 }
 

@@ -22,6 +22,28 @@ TEST(MarkdownTable, LambadaReportMatchesHandWrittenTable) {
   EXPECT_EQ(markdown_table(testing::lambada_report()), expected);
 }
 
+TEST(MarkdownTable, PairedLambadaRowsShowTheDifferencesErrorAndFlips) {
+  EvalReport report = testing::lambada_report();
+  report.rows[1].delta_accuracy_stderr = 0.0012;
+  report.rows[1].passages_gained = 31;
+  report.rows[1].passages_lost = 43;
+  // -0.24 pp from the accuracies, +- 0.12 from the pairing; fp8 was not paired.
+  const std::string expected =
+      "lambada · model: models/qwen3-0.6b · baseline: fp16 · speedup from eval tok/s\n"
+      "\n"
+      "| precision |        acc % |      Δacc pp | passages +/− |   ppl |  Δppl | eval tok/s | speedup | weight MB | bits/w | "
+      "peak RSS MB |\n"
+      "|:----------|-------------:|-------------:|-------------:|------:|------:|-----------:|--------:|----------:|-------:|"
+      "------------:|\n"
+      "| fp16      | 41.24 ± 0.69 |            — |            — | 18.43 |     — |       1534 |   1.00× |    1192.0 |  16.00 | "
+      "     2500.0 |\n"
+      "| int8      | 41.00 ± 0.68 | -0.24 ± 0.12 |    +31 / −43 | 18.60 | +0.17 |       2301 |   1.50× |     600.0 |   8.50 | "
+      "          — |\n"
+      "| fp8       | 39.81 ± 0.68 |        -1.43 |            — | 19.20 | +0.70 |       2750 |   1.79× |     620.0 |   8.25 | "
+      "          — |\n";
+  EXPECT_EQ(markdown_table(report), expected);
+}
+
 TEST(MarkdownTable, BenchReportShowsOnlySpeedColumns) {
   // Speedup from decode: 61.5 / 40 = 1.5375 -> 1.54, 70.3 / 40 = 1.7575 -> 1.76;
   // TTFT 25 / 3 = 8.33 ms at three significant digits.
