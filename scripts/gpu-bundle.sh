@@ -23,6 +23,7 @@ note() { echo "gpu-bundle: $*" >&2; }
 usage() {
   cat <<'EOF'
 usage: scripts/gpu-bundle.sh [--build-dir DIR] [--out DIR] [--check-only] [--source] [--test-timeout S]
+                             [--test-shards N]
 
 Builds and assembles the GPU check kit, then proves here that every binary in it finds
 its libraries inside the folder (or on the GPU machine's system) and that the CPU tests
@@ -36,6 +37,9 @@ pass when run from it under `env -i`.
                      (apt-get download) for gpu-check.sh --build-from-source; proves here
                      that they unpack into a prefix and configure
   --test-timeout S   limit for each bundled test binary in the self-check (default 120)
+  --test-shards N    run one of N gtest shards of each bundled test binary (default 1:
+                     all tests); CI, which has just run them all from the build tree,
+                     passes 4: the self-check proves they run from the bundle
   -h, --help         this text
 
 Environment: JOBS (parallel build jobs, default nproc), LLMRUN_FIXTURES (default
@@ -48,15 +52,17 @@ bundle=${GPU_BUNDLE_DIR:-gpu-bundle}
 check_only=0
 with_source=0
 test_timeout=120
+test_shards=1
 while (($#)); do
   case "$1" in
     -h|--help) usage; exit 0 ;;
-    --build-dir|--out|--test-timeout)
+    --build-dir|--out|--test-timeout|--test-shards)
       (($# >= 2)) || { echo "gpu-bundle: error: $1 needs a value (see --help)" >&2; exit 2; }
       case "$1" in
         --build-dir) build_dir=$2 ;;
         --out) bundle=$2 ;;
         --test-timeout) test_timeout=$2 ;;
+        --test-shards) test_shards=$2 ;;
       esac
       shift 2 ;;
     --check-only) check_only=1; shift ;;
@@ -65,6 +71,7 @@ while (($#)); do
   esac
 done
 [[ $test_timeout =~ ^[1-9][0-9]*$ ]] || { echo "gpu-bundle: error: --test-timeout must be a positive number of seconds" >&2; exit 2; }
+[[ $test_shards =~ ^[1-9][0-9]*$ ]] || { echo "gpu-bundle: error: --test-shards must be a positive number" >&2; exit 2; }
 case "$bundle" in ''|/|.|..|"$repo") die "--out $bundle: refusing to replace that folder" ;; esac
 # Only an earlier bundle (or an empty folder) is replaced.
 if [ -d "$bundle" ] && [ ! -f "$bundle/MANIFEST.txt" ] && [ -n "$(ls -A "$bundle")" ]; then
@@ -306,9 +313,13 @@ else
   fail "llmrun --device cpu on stories260k: $(tail -1 "$errors")"
 fi
 rm -f "$errors"
+shard_env=()
+((test_shards > 1)) && shard_env=(GTEST_TOTAL_SHARDS="$test_shards" GTEST_SHARD_INDEX=0)
 for f in "$unpacked"/tests/cuda/*; do
-  if out=$(timeout "$test_timeout" "${bundle_env[@]}" "$f" --gtest_brief=1 2>&1); then
+  if out=$(timeout "$test_timeout" "${bundle_env[@]}" "${shard_env[@]}" "$f" --gtest_brief=1 2>&1); then
     note "$(basename "$f"): $(grep -E '^\[  PASSED  \]' <<<"$out" | head -1) $(grep -E '^\[  SKIPPED \] [0-9]' <<<"$out" | head -1)"
+  elif (($? == 124)); then
+    fail "$(basename "$f") run from the bundle: timed out after $test_timeout s (--test-timeout)"
   else
     fail "$(basename "$f") run from the bundle: $(grep -E 'FAILED|error' <<<"$out" | tail -3 | tr '\n' ' ')"
   fi

@@ -1,0 +1,148 @@
+#pragma once
+// Causal GQA attention written once against a vector layer (vec_avx2.h, vec_avx512.h);
+// included only by attention_avx2.cpp and attention_avx512.cpp (internal linkage, as
+// linear_kernels.h).
+//
+// A work item is kAttentionRows query rows of one KV head: (token, head) pairs of the
+// head's group in token-major order, so a chunk holds neighbouring tokens of one head
+// (prefill) or the heads of one token (decode). Per chunk: one pass over the keys the
+// rows see, each key vector loaded once for all rows' dot products, scores past a row's
+// own position set to -inf; per row a vector max and e^x; then one pass over the values,
+// each value vector read once for all rows, in slices of d small enough that every
+// row's accumulators stay in registers. Each output is divided by its row's sum at the
+// end (the scalar reference scales the probabilities first: a rounding difference).
+// Threads take chunks round-robin, so the long causal rows spread evenly.
+#include <immintrin.h>
+#include <omp.h>
+
+#include <cstdint>
+
+#include "kernels/cpu/simd/attention_simd.h"
+
+namespace llmrun::cpu::simd {
+namespace {
+
+constexpr int64_t kRows = kAttentionRows;
+constexpr float kMinusInf = -__builtin_inff();
+
+inline int64_t round_up16(int64_t v) { return (v + 15) / 16 * 16; }
+
+struct ChunkRows {
+  const float* q[kRows];
+  float* out[kRows];
+  int64_t visible[kRows];  // positions row r attends to: 0 .. visible[r] - 1
+  int64_t real = 0;        // rows past `real` repeat the last real row and are not written
+  int64_t min_visible = 0, max_visible = 0;
+};
+
+// out[r][slice of kSlice vectors from c0] = sum_j p[r][j] v_j / sum_r.
+template <class Vec, int kSlice>
+void weighted_values(const ChunkRows& rows, const float* values, int64_t d, const float* probs, int64_t stride,
+                     const float* inv_sum, int64_t c0) {
+  using V = typename Vec::V;
+  constexpr int L = Vec::kLanes;
+  V acc[kRows][kSlice];
+  for (auto& row : acc)
+    for (V& a : row) a = Vec::zero();
+  for (int64_t j = 0; j < rows.min_visible; ++j) {
+    const float* vj = values + j * d + c0 * L;
+    V v[kSlice];
+    for (int c = 0; c < kSlice; ++c) v[c] = Vec::load(vj + c * L);
+    for (int64_t r = 0; r < kRows; ++r) {
+      const V pr = Vec::set1(probs[r * stride + j]);
+      for (int c = 0; c < kSlice; ++c) acc[r][c] = Vec::fma(pr, v[c], acc[r][c]);
+    }
+  }
+  // The last few positions, which only some rows see: never read a value a row must not.
+  for (int64_t j = rows.min_visible; j < rows.max_visible; ++j) {
+    const float* vj = values + j * d + c0 * L;
+    for (int64_t r = 0; r < kRows; ++r) {
+      if (j >= rows.visible[r]) continue;
+      const V pr = Vec::set1(probs[r * stride + j]);
+      for (int c = 0; c < kSlice; ++c) acc[r][c] = Vec::fma(pr, Vec::load(vj + c * L), acc[r][c]);
+    }
+  }
+  for (int64_t r = 0; r < rows.real; ++r) {
+    const V scale = Vec::set1(inv_sum[r]);
+    for (int c = 0; c < kSlice; ++c) Vec::store(rows.out[r] + (c0 + c) * L, Vec::mul(acc[r][c], scale));
+  }
+}
+
+template <class Vec>
+void attention_chunk(const AttentionProblem& p, int64_t kvh, int64_t first_item, int64_t items, float* scores) {
+  using V = typename Vec::V;
+  constexpr int L = Vec::kLanes;
+  // Vectors of d per pass over the values: kRows x kSlice accumulators + kSlice operands
+  // + 1 broadcast fit the registers (16 on AVX2, 32 on AVX-512).
+  constexpr int kSlice = L == 16 ? 4 : 2;
+  const int64_t group = p.n_heads / p.n_kv_heads, d = p.d, vecs = d / L;
+  ChunkRows rows;
+  rows.real = items;
+  for (int64_t r = 0; r < kRows; ++r) {
+    const int64_t t = first_item + (r < items ? r : items - 1);
+    const int64_t i = t / group, h = kvh * group + t % group;
+    rows.q[r] = p.q + i * p.q_stride + h * d;
+    rows.out[r] = p.out + i * p.out_stride + h * d;
+    rows.visible[r] = p.start_pos + i + 1;
+  }
+  rows.min_visible = rows.max_visible = rows.visible[0];
+  for (int64_t r = 1; r < kRows; ++r) {
+    rows.min_visible = rows.visible[r] < rows.min_visible ? rows.visible[r] : rows.min_visible;
+    rows.max_visible = rows.visible[r] > rows.max_visible ? rows.visible[r] : rows.max_visible;
+  }
+  const int64_t stride = round_up16(rows.max_visible);
+  const float* keys = p.keys + kvh * p.head_stride;
+  const float* values = p.values + kvh * p.head_stride;
+
+  for (int64_t j = 0; j < rows.max_visible; ++j) {
+    const float* kj = keys + j * d;
+    V a0 = Vec::zero(), a1 = Vec::zero(), a2 = Vec::zero(), a3 = Vec::zero();
+    for (int64_t c = 0; c < vecs; ++c) {
+      const V k = Vec::load(kj + c * L);
+      a0 = Vec::fma(Vec::load(rows.q[0] + c * L), k, a0);
+      a1 = Vec::fma(Vec::load(rows.q[1] + c * L), k, a1);
+      a2 = Vec::fma(Vec::load(rows.q[2] + c * L), k, a2);
+      a3 = Vec::fma(Vec::load(rows.q[3] + c * L), k, a3);
+    }
+    float dots[kRows] = {0, 0, 0, 0};
+    Vec::add_hsum4(dots, a0, a1, a2, a3);
+    for (int64_t r = 0; r < kRows; ++r) scores[r * stride + j] = j < rows.visible[r] ? dots[r] * p.scale : kMinusInf;
+  }
+  float inv_sum[kRows];
+  for (int64_t r = 0; r < kRows; ++r) {
+    float* s = scores + r * stride;
+    for (int64_t j = rows.max_visible; j < stride; ++j) s[j] = kMinusInf;
+    V m = Vec::set1(kMinusInf);
+    for (int64_t j = 0; j < stride; j += L) m = Vec::max(m, Vec::load(s + j));
+    const V minus_max = Vec::set1(-Vec::hmax(m));
+    V sum = Vec::zero();
+    for (int64_t j = 0; j < stride; j += L) {
+      const V e = Vec::exp(Vec::add(Vec::load(s + j), minus_max));
+      Vec::store(s + j, e);
+      sum = Vec::add(sum, e);
+    }
+    inv_sum[r] = 1.0f / Vec::hsum(sum);
+  }
+  int64_t c0 = 0;
+  for (; c0 + kSlice <= vecs; c0 += kSlice) weighted_values<Vec, kSlice>(rows, values, d, scores, stride, inv_sum, c0);
+  for (; c0 < vecs; ++c0) weighted_values<Vec, 1>(rows, values, d, scores, stride, inv_sum, c0);
+}
+
+template <class Vec>
+void run_attention(const AttentionProblem& p) {
+  const int64_t items = p.n * (p.n_heads / p.n_kv_heads);
+  const int64_t chunks = (items + kRows - 1) / kRows, work = p.n_kv_heads * chunks;
+  const int64_t per_thread = attention_scratch_floats(p.start_pos, p.n, 1);
+#pragma omp parallel num_threads(p.threads) if (p.parallel)
+  {
+    float* scores = p.scratch + int64_t(omp_get_thread_num()) * per_thread;
+#pragma omp for schedule(static, 1)
+    for (int64_t w = 0; w < work; ++w) {
+      const int64_t kvh = w % p.n_kv_heads, first = (w / p.n_kv_heads) * kRows;
+      attention_chunk<Vec>(p, kvh, first, items - first < kRows ? items - first : kRows, scores);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace llmrun::cpu::simd

@@ -1,0 +1,43 @@
+#pragma once
+// The SIMD attention kernels (attention_kernels.h), one instantiation per ISA, like the
+// linear kernels (linear_simd.h: same flags, same rule that the problem arrives as raw
+// pointers and scratch comes from the caller). Reached only through
+// kernels/cpu/attention.cpp after a CPU feature check; its scalar loop is the reference.
+#include <cstdint>
+
+namespace llmrun::cpu::simd {
+
+// Query rows attended together: they share a KV head, so each key and value vector is
+// read once for all of them.
+constexpr int64_t kAttentionRows = 4;
+
+struct AttentionProblem {
+  const float* q = nullptr;       // [n, n_heads * d], row stride q_stride
+  float* out = nullptr;           // [n, n_heads * d], row stride out_stride
+  int64_t q_stride = 0, out_stride = 0;
+  // One layer of the cache: head h's position p at keys + h * head_stride + p * d.
+  const float* keys = nullptr;
+  const float* values = nullptr;
+  int64_t head_stride = 0;
+  int64_t n = 0, start_pos = 0;   // query rows are positions start_pos .. start_pos + n - 1
+  int64_t n_heads = 0, n_kv_heads = 0, d = 0;  // d a multiple of the ISA's lanes
+  float scale = 1;
+  int threads = 1;
+  bool parallel = false;
+  float* scratch = nullptr;       // [attention_scratch_floats(...)] fp32, uninitialized
+};
+
+// Per thread: kAttentionRows score rows of every visible position, padded to 16.
+constexpr int64_t attention_scratch_floats(int64_t start_pos, int64_t n, int threads) {
+  return int64_t(threads) * kAttentionRows * ((start_pos + n + 15) / 16 * 16);
+}
+
+// d % 8 == 0 (AVX2), d % 16 == 0 (AVX-512).
+void attention_avx2(const AttentionProblem& p);
+void attention_avx512(const AttentionProblem& p);
+
+// y = e^x through the kernels' vector exp, for tests; n a multiple of 16.
+void exp_avx2(const float* x, float* y, int64_t n);
+void exp_avx512(const float* x, float* y, int64_t n);
+
+}  // namespace llmrun::cpu::simd
