@@ -4,10 +4,10 @@
 #include <limits>
 
 #include "eval/log_probs.h"
-#include "loaders/safetensors.h"
 #include "runtime/error.h"
 #include "runtime/model_loader.h"
 #include "runtime/models/weight_table.h"
+#include "runtime/weight_source.h"
 
 namespace llmrun::eval {
 
@@ -58,7 +58,7 @@ std::vector<TensorSensitivity> measure_sensitivity(DecoderModel& model, const st
     return sum / double(n);
   };
 
-  const Checkpoint checkpoint = Checkpoint::open_dir(checkpoint_dir);
+  const WeightSource source(checkpoint_dir);
   std::vector<WeightSlot> linear;
   for (const WeightSlot& slot : weight_table(model.config(), model.mutable_weights()))
     if (slot.role == WeightRole::linear) linear.push_back(slot);
@@ -72,10 +72,10 @@ std::vector<TensorSensitivity> measure_sensitivity(DecoderModel& model, const st
     t.projection = projection_of(slot.hf_name);
     t.rows = slot.rows;
     t.cols = slot.cols;
-    const std::vector<float> source = to_f32(checkpoint.get(slot.hf_name));
+    const std::vector<float> values = source.read_f32(slot.hf_name);
     for (WeightFormat f : candidates) {
       std::unique_ptr<Weight> original = std::move(*slot.target);
-      *slot.target = model.backend().upload(encode_weight(slot.hf_name, source, slot.rows, slot.cols, f));
+      *slot.target = model.backend().upload(encode_weight(slot.hf_name, values, slot.rows, slot.cols, f));
       t.kl[f] = mean_kl();
       *slot.target = std::move(original);
       if (progress) progress(++done, total);

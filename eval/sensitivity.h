@@ -32,7 +32,8 @@ std::vector<WeightFormat> parse_candidates(const std::string& list);
 // Bytes a [rows, cols] weight takes in `format` (codes + per-row scales).
 int64_t weight_bytes(WeightFormat format, int64_t rows, int64_t cols);
 
-// `model` is loaded from `checkpoint_dir` at the baseline precision; each linear
+// `model` is loaded from `checkpoint_dir` (a checkpoint folder or a GGUF file, read
+// through runtime/weight_source) at the baseline precision; each linear
 // tensor is re-encoded from the checkpoint into each candidate, swapped in, measured
 // over the calibration windows, and swapped back.
 std::vector<TensorSensitivity> measure_sensitivity(DecoderModel& model, const std::string& checkpoint_dir,

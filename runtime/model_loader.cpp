@@ -23,6 +23,7 @@
 #include "runtime/precision_policy.h"
 #include "runtime/models/weight_table.h"
 #include "runtime/rope_frequencies.h"
+#include "runtime/weight_source.h"
 
 namespace llmrun {
 namespace {
@@ -31,60 +32,6 @@ std::string shape_text(int64_t rows, int64_t cols, bool vector) {
   return vector ? "[" + std::to_string(cols) + "]"
                 : "[" + std::to_string(rows) + "," + std::to_string(cols) + "]";
 }
-
-// A tensor as the loader sees it, from either source: its file, HF name and HF shape.
-struct SourceTensor {
-  std::string file;
-  std::string name;
-  std::vector<int64_t> shape;
-  int64_t nbytes = 0;
-  std::string shape_str() const {
-    std::string s = "[";
-    for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
-    return s + "]";
-  }
-};
-
-// Tensors by HF name: a safetensors checkpoint folder, or a GGUF file (loaders/gguf_model:
-// its names mapped, values dequantized to fp32 and un-permuted).
-class WeightSource {
- public:
-  explicit WeightSource(const std::string& path) : path_(path) {
-    if (is_gguf_file(path)) gguf_ = GgufFile::open(path);
-    else checkpoint_ = Checkpoint::open_dir(path);
-  }
-  const Checkpoint* checkpoint() const { return checkpoint_ ? &*checkpoint_ : nullptr; }
-  std::optional<SourceTensor> find(const std::string& hf_name) const {
-    if (checkpoint_) {
-      const TensorView* t = checkpoint_->find(hf_name);
-      if (!t) return std::nullopt;
-      return SourceTensor{t->file, t->name, t->shape, int64_t(t->nbytes)};
-    }
-    const std::string name = gguf_name_for(hf_name);
-    const GgufTensor* t = name.empty() ? nullptr : gguf_->find_tensor(name);
-    if (!t) return std::nullopt;
-    // ggml order [cols, rows] -> HF [rows, cols]
-    return SourceTensor{t->file, name, std::vector<int64_t>(t->ne.rbegin(), t->ne.rend()), int64_t(t->nbytes)};
-  }
-  std::vector<float> read_f32(const std::string& hf_name) const {
-    if (checkpoint_) return to_f32(checkpoint_->get(hf_name));
-    return gguf_hf_tensor_f32(*gguf_, hf_name);
-  }
-  void release(const std::string& hf_name) const {
-    if (checkpoint_) release_pages(checkpoint_->get(hf_name));
-  }
-  std::vector<std::string> names() const {  // HF names where known
-    if (checkpoint_) return checkpoint_->names();
-    std::vector<std::string> out;
-    for (const GgufTensor& t : gguf_->tensors()) out.push_back(hf_name_for(t.name));
-    return out;
-  }
-
- private:
-  std::string path_;
-  std::optional<Checkpoint> checkpoint_;
-  std::unique_ptr<GgufFile> gguf_;
-};
 
 void check_shape(const SourceTensor& t, const WeightSlot& slot) {
   const bool vector = slot.role == WeightRole::vector;
