@@ -16,6 +16,7 @@ namespace {
 
 constexpr int kBarWidth = 30;
 constexpr auto kRedrawInterval = std::chrono::milliseconds(100);
+constexpr auto kLogInterval = std::chrono::milliseconds(60000);
 
 }  // namespace
 
@@ -64,6 +65,10 @@ Progress::Progress(std::string label, int64_t total, std::ostream& out)
   draw(false);
 }
 
+Progress::Progress(std::string label, int64_t total, std::ostream& out, std::chrono::milliseconds every)
+    : label_(std::move(label)), total_(total), out_(&out), start_(Clock::now()), last_draw_(start_),
+      log_every_(every) {}
+
 Progress::~Progress() {
   try {
     finish();
@@ -75,21 +80,26 @@ Progress::~Progress() {
 void Progress::advance(int64_t n) {
   done_ += n;
   if (!out_ || finished_) return;
-  if (Clock::now() - last_draw_ >= kRedrawInterval) draw(false);
+  if (Clock::now() - last_draw_ >= (log_every_.count() > 0 ? log_every_ : kRedrawInterval)) draw(false);
 }
 
 void Progress::finish() {
   if (finished_) return;
   finished_ = true;
-  if (!out_) return;
+  if (!out_ || (log_every_.count() > 0 && !logged_)) return;
   draw(true);
-  *out_ << '\n' << std::flush;
+  if (log_every_.count() == 0) *out_ << '\n' << std::flush;
 }
 
 void Progress::draw(bool final) {
   last_draw_ = Clock::now();
   const double elapsed = std::chrono::duration<double>(last_draw_ - start_).count();
   std::string line = progress_line(label_, done_, total_, elapsed, final);
+  if (log_every_.count() > 0) {
+    logged_ = true;
+    *out_ << line << '\n' << std::flush;
+    return;
+  }
   const size_t length = line.size();
   if (length < last_length_) line.append(last_length_ - length, ' ');
   last_length_ = length;
@@ -103,7 +113,9 @@ std::function<void(int64_t, int64_t)> progress_callback(const std::string& label
   };
   auto state = std::make_shared<State>();
   return [state, label](int64_t done, int64_t total) {
-    if (!state->bar) state->bar = std::make_unique<Progress>(label, total, stderr_is_terminal());
+    if (!state->bar)
+      state->bar = stderr_is_terminal() ? std::make_unique<Progress>(label, total, std::cerr)
+                                        : std::make_unique<Progress>(label, total, std::cerr, kLogInterval);
     state->bar->advance(done - state->done);
     state->done = done;
     if (done >= total) state->bar->finish();

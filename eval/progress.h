@@ -1,6 +1,8 @@
 #pragma once
 // A one-line progress bar with rate and ETA, redrawn in place on a terminal:
 //   lambada [############..................] 1234/5153 23% 12.3 it/s ETA 5m19s
+// or, into a log or pipe, the same line as a plain line of its own once a minute (jobs
+// of under a minute print nothing there).
 // Single-threaded: call advance() from the loop that does the work.
 #include <chrono>
 #include <functional>
@@ -21,6 +23,8 @@ class Progress {
   Progress(std::string label, int64_t total, bool enabled);
   // Always draws, on out (tests, or a caller's own stream).
   Progress(std::string label, int64_t total, std::ostream& out);
+  // Log lines on out: one complete line per `every`, and a final one if any was printed.
+  Progress(std::string label, int64_t total, std::ostream& out, std::chrono::milliseconds every);
   ~Progress();  // finishes the line if finish() was not called
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
@@ -43,6 +47,8 @@ class Progress {
   Clock::time_point last_draw_;
   size_t last_length_ = 0;  // to blank what a shorter line leaves behind
   bool finished_ = false;
+  std::chrono::milliseconds log_every_{0};  // > 0: log lines instead of a bar
+  bool logged_ = false;
 };
 
 // The text of one bar line, without "\r" or newline: label, bar, count, percent,
@@ -53,8 +59,8 @@ std::string progress_line(const std::string& label, int64_t done, int64_t total,
 // "42s", "1m02s", "2h05m".
 std::string format_duration(double seconds);
 
-// A (done, total) callback drawing a Progress bar on stderr when it is a terminal;
-// the bar is created on the first call and finished when done reaches total.
+// A (done, total) callback drawing a Progress bar on stderr when it is a terminal, else
+// a log line a minute; created on the first call and finished when done reaches total.
 std::function<void(int64_t done, int64_t total)> progress_callback(const std::string& label);
 
 }  // namespace llmrun::eval

@@ -66,6 +66,31 @@ TEST(Progress, DrawsOnTheInjectedStreamAndEndsWithOneLine) {
   EXPECT_EQ(first, "lambada [..............................] 0/5153 0% -- it/s ETA --");
 }
 
+TEST(Progress, LogLinesArePlainLinesAndQuietForShortJobs) {
+  std::ostringstream quick;
+  {
+    Progress progress("p", 100, quick, std::chrono::milliseconds(60000));
+    for (int i = 0; i < 100; ++i) progress.advance();
+  }
+  EXPECT_EQ(quick.str(), "");  // under the interval: nothing, not even the final line
+
+  std::ostringstream out;
+  {
+    Progress progress("p", 4, out, std::chrono::milliseconds(50));
+    progress.advance();  // under 50 ms since the start: not drawn
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    progress.advance();
+    progress.advance(2);
+    progress.finish();
+  }
+  const std::string text = out.str();
+  EXPECT_EQ(text.find('\r'), std::string::npos) << text;
+  ASSERT_EQ(std::count(text.begin(), text.end(), '\n'), 2) << text;
+  EXPECT_TRUE(std::regex_match(text, std::regex(R"(p \[#{15}\.{15}\] 2/4 50% [0-9.]+ it/s ETA [0-9]+s\n)"
+                                                R"(p \[#{30}\] 4/4 100% [0-9.]+ it/s in [0-9]+s\n)")))
+      << text;
+}
+
 TEST(Progress, RedrawsAfterAnInterval) {
   std::ostringstream out;
   Progress progress("p", 4, out);
