@@ -54,7 +54,7 @@ void register_all() {
   for (KernelIsa isa : {KernelIsa::scalar, KernelIsa::avx2, KernelIsa::avx512}) {
     if (!kernel_isa_supported(isa)) continue;
     for (const Model& m : kModels) {
-      if (isa != KernelIsa::scalar && m.shape.head_dim % (isa == KernelIsa::avx512 ? 16 : 8) != 0) continue;
+      if (m.shape.head_dim % kernel_isa_lanes(isa) != 0) continue;
       for (int threads : {1, 2}) {
         const std::string tail = std::string(kernel_isa_name(isa)) + "/" + m.name;
         for (int64_t n : {128, 512})

@@ -52,13 +52,11 @@ void attention_scalar(const CpuTensor& q, CpuKvStorage& cache, int64_t layer, in
   }
 }
 
-int64_t lanes(KernelIsa isa) { return isa == KernelIsa::avx512 ? 16 : isa == KernelIsa::avx2 ? 8 : 1; }
-
 }  // namespace
 
 KernelIsa attention_isa(int64_t head_dim) {
   for (KernelIsa isa : {KernelIsa::avx512, KernelIsa::avx2})
-    if (kernel_isa_supported(isa) && head_dim % lanes(isa) == 0) return isa;
+    if (kernel_isa_supported(isa) && head_dim % kernel_isa_lanes(isa) == 0) return isa;
   return KernelIsa::scalar;
 }
 
@@ -72,7 +70,7 @@ void attention(const CpuTensor& q, const CpuTensor& k, const CpuTensor& v, CpuKv
                int64_t layer, int64_t start_pos, const AttentionShape& shape, CpuTensor& out,
                int threads, KernelIsa isa) {
   const int64_t n = q.rows(), d = shape.head_dim;
-  LLMRUN_CHECK(kernel_isa_supported(isa) && d % lanes(isa) == 0, "attention: the ", kernel_isa_name(isa),
+  LLMRUN_CHECK(kernel_isa_supported(isa) && d % kernel_isa_lanes(isa) == 0, "attention: the ", kernel_isa_name(isa),
                " kernels cannot run head_dim ", d, " here");
   for (int64_t i = 0; i < n; ++i)
     for (int64_t h = 0; h < shape.n_kv_heads; ++h) {

@@ -119,6 +119,15 @@ const char* kernel_isa_name(KernelIsa isa) {
   return "unknown";
 }
 
+int64_t kernel_isa_lanes(KernelIsa isa) {
+  switch (isa) {
+    case KernelIsa::scalar: return 1;
+    case KernelIsa::avx2: return 8;
+    case KernelIsa::avx512: return 16;
+  }
+  return 1;
+}
+
 bool kernel_isa_supported(KernelIsa isa) {
 #if LLMRUN_HAVE_SIMD_KERNELS
   __builtin_cpu_init();

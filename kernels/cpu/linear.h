@@ -31,6 +31,8 @@ enum class KernelIsa {
 enum class MinifloatDecode { bits, lut };
 
 const char* kernel_isa_name(KernelIsa isa);
+// fp32 values per vector register: 16, 8, 1 (scalar).
+int64_t kernel_isa_lanes(KernelIsa isa);
 // Whether this CPU (and this build) can run the kernels of `isa`.
 bool kernel_isa_supported(KernelIsa isa);
 // The fastest supported family: avx512, else avx2, else scalar.
