@@ -1,6 +1,7 @@
 #include "eval/sensitivity.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "eval/log_probs.h"
@@ -85,11 +86,38 @@ std::vector<TensorSensitivity> measure_sensitivity(DecoderModel& model, const st
   return out;
 }
 
+std::vector<TensorSensitivity> sensitivity_from_grids(DecoderModel& model, const std::vector<SensitivityGrid>& grids,
+                                                      const std::string& source) {
+  if (grids.empty()) fail(source, ": no sensitivity measurements");
+  std::vector<TensorSensitivity> out;
+  for (const WeightSlot& slot : weight_table(model.config(), model.mutable_weights())) {
+    if (slot.role != WeightRole::linear) continue;
+    TensorSensitivity t;
+    t.name = slot.hf_name;
+    t.layer = std::stoll(slot.hf_name.substr(std::string("model.layers.").size()));
+    t.projection = projection_of(slot.hf_name);
+    t.rows = slot.rows;
+    t.cols = slot.cols;
+    for (const SensitivityGrid& g : grids) {
+      const WeightFormat f = parse_weight_format(g.format);
+      const auto col = std::find(g.projections.begin(), g.projections.end(), t.projection);
+      if (g.kl.size() != size_t(model.config().num_layers) || col == g.projections.end() ||
+          size_t(col - g.projections.begin()) >= g.kl[size_t(t.layer)].size())
+        fail(source, ": the ", g.format, " measurements (", g.kl.size(), " layers) have no value for ", t.name,
+             " of this model (", model.config().num_layers, " layers)");
+      t.kl[f] = g.kl[size_t(t.layer)][size_t(col - g.projections.begin())];
+      if (!std::isfinite(t.kl[f])) fail(source, ": ", g.format, ": non-finite KL for ", t.name);
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
 PrecisionPlan make_plan(const std::vector<TensorSensitivity>& sens, WeightFormat baseline, const PlanBudget& given) {
   PlanBudget budget = given;
+  int64_t params = 0;
+  for (const TensorSensitivity& t : sens) params += t.rows * t.cols;
   if (budget.bits) {
-    int64_t params = 0;
-    for (const TensorSensitivity& t : sens) params += t.rows * t.cols;
     budget.max_bytes = int64_t(*budget.bits * double(params) / 8.0);
   }
   if (!budget.max_kl && !budget.max_bytes) fail("sensitivity: give a budget (--max-kl, --max-bytes or --bits)");
@@ -114,9 +142,13 @@ PrecisionPlan make_plan(const std::vector<TensorSensitivity>& sens, WeightFormat
   std::vector<size_t> choice(sens.size(), 0);
   PrecisionPlan plan;
   for (size_t i = 0; i < sens.size(); ++i) plan.bytes += fronts[i][0].bytes, plan.predicted_kl += fronts[i][0].kl;
-  if (budget.max_bytes && plan.bytes > *budget.max_bytes)
+  if (budget.max_bytes && plan.bytes > *budget.max_bytes) {
+    if (given.bits)
+      fail("sensitivity: even the smallest formats need ", 8.0 * double(plan.bytes) / double(params),
+           " bits per linear weight (their scales included), over --bits ", *given.bits);
     fail("sensitivity: even the smallest formats need ", plan.bytes, " bytes of linear weights, over --max-bytes ",
          *budget.max_bytes);
+  }
   for (;;) {
     if (budget.max_kl && plan.predicted_kl <= *budget.max_kl) break;
     size_t best = sens.size();

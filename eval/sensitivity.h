@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "eval/results.h"
 #include "kernels/quant/weight_format.h"
 #include "runtime/models/decoder.h"
 
@@ -40,6 +41,12 @@ std::vector<TensorSensitivity> measure_sensitivity(DecoderModel& model, const st
                                                    const std::vector<int32_t>& calibration, int64_t context,
                                                    const std::vector<WeightFormat>& candidates,
                                                    const std::function<void(int64_t, int64_t)>& progress = nullptr);
+
+// The measurements of an earlier run, as its results.json holds them (one [layer][projection]
+// grid per candidate), for the linear tensors of `model`. Throws llmrun::Error naming
+// `source` when a grid does not fit the model or a tensor has no value.
+std::vector<TensorSensitivity> sensitivity_from_grids(DecoderModel& model, const std::vector<SensitivityGrid>& grids,
+                                                      const std::string& source);
 
 struct PlanBudget {
   std::optional<double> max_kl;      // minimize bytes with summed KL <= this

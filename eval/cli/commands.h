@@ -52,6 +52,7 @@ struct SensitivityOptions {
   int64_t max_bytes = 0;
   double bits = 0;
   std::string plan = "plan.json";
+  std::string measured;          // an earlier run's results.json: re-plan without measuring
 };
 int run_sensitivity(const CommonOptions& common, const SensitivityOptions& options);
 

@@ -114,6 +114,10 @@ int main(int argc, char** argv) {
   sens->add_option("--max-kl", so.max_kl, "Budget: smallest plan whose predicted mean KL is at most this");
   sens->add_option("--max-bytes", so.max_bytes, "Budget: lowest-KL plan whose linear weights fit in this many bytes");
   sens->add_option("--bits", so.bits, "Budget: lowest-KL plan at this many bits per linear weight");
+  sens->add_option("--measured", so.measured,
+                   "Re-plan from the measurements in an earlier run's results.json (-o DIR) instead of measuring; "
+                   "same model, baseline, --calib-tokens and --ctx")
+      ->excludes(sens->get_option("--candidates"));
   sens->add_option("--plan", so.plan, "Where to write the plan (default plan.json); use it with --precision @FILE");
 
   std::string shape = "qwen3-0.6b", random_out;

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <iostream>
 
+#include <nlohmann/json.hpp>
+
 #include "eval/cli/commands.h"
 #include "eval/data_path.h"
 #include "eval/kl_compare.h"
@@ -29,12 +31,52 @@ std::vector<WeightFormat> candidate_list(const std::string& list) {
   return out;
 }
 
+// The sensitivity grids of an earlier `llmeval sensitivity -o DIR` (DIR/results.json),
+// refused unless they were measured on this model, baseline, calibration length and window.
+std::vector<TensorSensitivity> measured_sensitivity(const std::string& file, DecoderModel& model,
+                                                    const std::string& model_dir, const std::string& baseline,
+                                                    const SensitivityOptions& o) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(cli::read_input_file(file, "--measured"));
+  } catch (const nlohmann::json::exception& e) {
+    fail("--measured ", file, ": not JSON (", e.what(), ")");
+  }
+  auto text = [&](const nlohmann::json& v, const std::string& key) -> std::string {
+    if (!v.is_object() || !v.contains(key) || !v[key].is_string())
+      fail("--measured ", file, ": no string \"", key, "\" (write it with llmeval sensitivity -o DIR)");
+    return v[key].get<std::string>();
+  };
+  if (text(j, "task") != "sensitivity") fail("--measured ", file, ": task is \"", text(j, "task"), "\", not sensitivity");
+  auto same = [&](const std::string& what, const std::string& there, const std::string& here, const std::string& flag) {
+    if (there != here)
+      fail("--measured ", file, ": measured with ", what, " ", there, ", this run has ", here, " (", flag, ")");
+  };
+  same("model", text(j, "model"), model_dir, "--model");
+  same("baseline", text(j, "baseline"), baseline, "--baseline");
+  same("calibration tokens", text(j["info"], "calibration_tokens"), std::to_string(o.calib_tokens), "--calib-tokens");
+  same("window", text(j["info"], "context"), std::to_string(std::min(o.ctx, model.config().max_position_embeddings)),
+       "--ctx");
+  std::vector<SensitivityGrid> grids;
+  try {
+    for (const auto& g : j.at("sensitivity")) {
+      SensitivityGrid grid;
+      grid.format = g.at("format").get<std::string>();
+      grid.projections = g.at("projections").get<std::vector<std::string>>();
+      grid.kl = g.at("kl").get<std::vector<std::vector<double>>>();
+      grids.push_back(std::move(grid));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    fail("--measured ", file, ": sensitivity: ", e.what());
+  }
+  return sensitivity_from_grids(model, grids, "--measured " + file);
+}
+
 }  // namespace
 
 int run_sensitivity(const CommonOptions& common, const SensitivityOptions& o) {
   const int budgets = (o.max_kl > 0) + (o.max_bytes > 0) + (o.bits > 0);
   if (budgets != 1) throw cli::UsageError("give exactly one budget: --max-kl, --max-bytes or --bits");
-  const std::vector<WeightFormat> candidates = candidate_list(o.candidates);
   EvalContext ctx(common);
   const std::string path = calibration_path(o);
   std::vector<int32_t> ids = load_tokenizer(ctx.model_dir())->encode(cli::read_input_file(path, "--calib"), true);
@@ -47,8 +89,16 @@ int run_sensitivity(const CommonOptions& common, const SensitivityOptions& o) {
   LoadedModel base = ctx.load(common.baseline);
   const int64_t window = std::min(o.ctx, base.config.max_position_embeddings);
   const WeightFormat baseline = parse_weight_format(common.baseline);
-  const std::vector<TensorSensitivity> sens =
-      measure_sensitivity(*base.model, ctx.model_dir(), calib, window, candidates, progress_callback("sensitivity"));
+  std::vector<WeightFormat> candidates;
+  std::vector<TensorSensitivity> sens;
+  if (o.measured.empty()) {
+    candidates = candidate_list(o.candidates);
+    sens = measure_sensitivity(*base.model, ctx.model_dir(), calib, window, candidates, progress_callback("sensitivity"));
+  } else {
+    sens = measured_sensitivity(o.measured, *base.model, ctx.model_dir(), common.baseline, o);
+    for (const auto& [f, kl] : sens.front().kl) candidates.push_back(f);
+    std::cerr << "llmeval: re-planning from the measurements in " << o.measured << "\n";
+  }
 
   PlanBudget budget;
   int64_t linear_params = 0;
@@ -66,6 +116,9 @@ int run_sensitivity(const CommonOptions& common, const SensitivityOptions& o) {
 
   EvalReport report = ctx.new_report("sensitivity");
   report.info["calibration"] = path + " (first " + std::to_string(calib.size()) + " tokens)";
+  // What --measured checks a later re-plan against.
+  report.info["calibration_tokens"] = std::to_string(calib.size());
+  report.info["context"] = std::to_string(window);
   report.info["holdout"] = std::to_string(holdout.size()) + " tokens after the calibration";
   report.info["plan"] = o.plan;
   for (WeightFormat f : candidates) {

@@ -36,6 +36,22 @@ TEST_F(Llmeval, SensitivityPlanMeetsBudgetAndBeatsUniform) {
   const auto plan = nlohmann::json::parse(testing::read_file((out_ / "plan.json").string()));
   EXPECT_EQ(plan["tensors"].size(), 35u);  // 5 layers x 7 projections
 
+  // Another budget from the same measurements: no forward pass over the calibration text
+  // (--holdout-tokens 0 skips the check too), the predicted KL read back from the grids.
+  fs::copy_file(out_ / "results.json", out_ / "measured.json", fs::copy_options::overwrite_existing);
+  const std::string measured = " --measured " + (out_ / "measured.json").string();
+  r = llmeval("sensitivity --model " + dir + " --calib " + text + " --calib-tokens 1024 --holdout-tokens 0 --bits 7" +
+                  measured + " --plan " + (out_ / "plan7.json").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("re-planning from the measurements in"), std::string::npos) << r.output;
+  const auto plan7 = nlohmann::json::parse(testing::read_file((out_ / "plan7.json").string()));
+  EXPECT_EQ(plan7["tensors"].size(), 35u);
+  EXPECT_NE(plan7["comment"].get<std::string>().find("bits/weight"), std::string::npos);
+  // Measurements from other calibration settings are refused, naming the flag.
+  r = llmeval("sensitivity --model " + dir + " --calib " + text + " --calib-tokens 512 --bits 7" + measured);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("--calib-tokens"), std::string::npos) << r.output;
+
   // Uniform per-row fp8 costs 8 bits + an fp32 scale per row (~8.45 bits here): a plan of
   // at most 8.4 bits per linear weight from per-row fp6/fp8 and fp16 must be smaller and better.
   r = llmeval(common + "--bits 8.4 --candidates fp8-row,fp6-e3m2 --plan " + (out_ / "plan8.json").string() + " --out " +
