@@ -43,16 +43,31 @@ std::vector<TensorSensitivity> measure_sensitivity(DecoderModel& model, const st
                          calibration.begin() + long(std::min(calibration.size(), b + size_t(context))));
   KvCache cache = model.new_cache(context);
   std::vector<std::vector<float>> reference;
-  for (const auto& w : windows) {
+  // The residual stream entering each layer, per window, kept on the backend: a swap in
+  // layer l changes nothing before it, so each measurement starts there (the layers before
+  // a tensor are on average half the work). [window][layer] -> [tokens, hidden] f32.
+  Backend& backend = model.backend();
+  const int64_t layers = model.config().num_layers;
+  std::vector<std::vector<std::unique_ptr<Tensor>>> layer_inputs(windows.size());
+  for (size_t i = 0; i < windows.size(); ++i) {
     cache.clear();
-    reference.push_back(model.forward(w, cache, LogitRows::all));
+    auto& inputs = layer_inputs[i];
+    for (int64_t l = 0; l < layers; ++l)
+      inputs.push_back(backend.alloc(int64_t(windows[i].size()), model.config().hidden_size, TensorType::f32));
+    auto keep = [&](const std::string& name, const Tensor& value) {
+      int64_t l = -1;  // the layer this value enters
+      if (name == "embed") l = 0;
+      else if (name.rfind("layer.", 0) == 0) l = std::stoll(name.substr(6)) + 1;
+      if (l >= 0 && l < layers) backend.put_rows(value, 0, *inputs[size_t(l)]);
+    };
+    reference.push_back(model.forward(windows[i], cache, LogitRows::all, keep));
   }
-  auto mean_kl = [&]() {
+  auto mean_kl = [&](int64_t layer) {
     double sum = 0;
     int64_t n = 0;
     for (size_t i = 0; i < windows.size(); ++i) {
       cache.clear();
-      const std::vector<float> q = model.forward(windows[i], cache, LogitRows::all);
+      const std::vector<float> q = model.forward_from_layer(layer, *layer_inputs[i][size_t(layer)], windows[i], cache);
       for (size_t j = 0; j + 1 < windows[i].size(); ++j, ++n)
         sum += kl_divergence(reference[i].data() + j * size_t(vocab), q.data() + j * size_t(vocab), vocab);
     }
@@ -77,7 +92,7 @@ std::vector<TensorSensitivity> measure_sensitivity(DecoderModel& model, const st
     for (WeightFormat f : candidates) {
       std::unique_ptr<Weight> original = std::move(*slot.target);
       *slot.target = model.backend().upload(encode_weight(slot.hf_name, values, slot.rows, slot.cols, f));
-      t.kl[f] = mean_kl();
+      t.kl[f] = mean_kl(t.layer);
       *slot.target = std::move(original);
       if (progress) progress(++done, total);
     }

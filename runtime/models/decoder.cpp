@@ -61,6 +61,22 @@ std::vector<float> DecoderModel::forward_batch(const std::vector<Sequence>& sequ
   return host;
 }
 
+std::vector<float> DecoderModel::forward_from_layer(int64_t first_layer, const Tensor& layer_input,
+                                                    const std::vector<int32_t>& ids, KvCache& cache) {
+  if (first_layer < 0 || first_layer >= config_.num_layers)
+    fail("forward_from_layer: layer ", first_layer, " of a ", config_.num_layers, "-layer model");
+  if (layer_input.rows() != int64_t(ids.size()) || layer_input.cols() != config_.hidden_size ||
+      layer_input.dtype() != TensorType::f32)
+    fail("forward_from_layer: the layer input must be [", ids.size(), ", ", config_.hidden_size, "] f32");
+  const AttentionBatch batch = prepare({{&ids, &cache}});
+  const int64_t n = int64_t(ids.size());
+  compute(batch, n, n, nullptr, first_layer, &layer_input);
+  cache.advance(n);
+  std::vector<float> host(size_t(n * config_.vocab_size));
+  backend_.to_host(*backend_.view_rows(*workspace_.logits, 0, n), host.data());
+  return host;
+}
+
 int32_t DecoderModel::forward_argmax(const std::vector<int32_t>& ids, KvCache& cache) {
   if (ids.size() == 1 && backend_.can_capture()) return decode_step(ids[0], cache);
   int64_t out_rows = 0;
@@ -148,7 +164,7 @@ void DecoderModel::run(const std::vector<Sequence>& sequences, LogitRows rows, c
 }
 
 void DecoderModel::compute(const AttentionBatch& prepared, int64_t n, int64_t out_rows,
-                           const ForwardObserver& observe) {
+                           const ForwardObserver& observe, int64_t first_layer, const Tensor* layer_input) {
   const float eps = float(config_.rms_norm_eps);
   Workspace& w = workspace_;
   auto id_rows = backend_.view_rows(*w.step_inputs, 0, n);
@@ -159,14 +175,18 @@ void DecoderModel::compute(const AttentionBatch& prepared, int64_t n, int64_t ou
   auto residual = backend_.view_rows(*w.residual, 0, n);  // [n, hidden] f32
   auto normed = backend_.view_rows(*w.normed, 0, n);      // [n, hidden]
   auto block_out = backend_.view_rows(*w.block, 0, n);    // [n, hidden]
-  backend_.embed(*weights_.embed, *id_rows, *residual);
-  if (observe) observe("embed", *residual);
+  if (layer_input) {
+    backend_.put_rows(*layer_input, 0, *residual);
+  } else {
+    backend_.embed(*weights_.embed, *id_rows, *residual);
+    if (observe) observe("embed", *residual);
+  }
 
   // Each block's output is added to the residual stream and normalised for the next block
   // in one op (add_rmsnorm); only the last layer's add stands alone.
   const int64_t layers = config_.num_layers;
-  backend_.rmsnorm(*residual, *weights_.layers[0].attn_norm, eps, *normed);
-  for (int64_t l = 0; l < layers; ++l) {
+  backend_.rmsnorm(*residual, *weights_.layers[size_t(first_layer)].attn_norm, eps, *normed);
+  for (int64_t l = first_layer; l < layers; ++l) {
     const LayerWeights& lw = weights_.layers[size_t(l)];
     attention_block(l, *normed, batch, *block_out);
     backend_.add_rmsnorm(*residual, *block_out, *lw.mlp_norm, eps, *normed);

@@ -56,6 +56,15 @@ class DecoderModel {
   std::vector<float> forward_batch(const std::vector<Sequence>& sequences, LogitRows rows = LogitRows::all,
                                    const ForwardObserver& observe = nullptr);
 
+  // Runs ids like forward(ids, cache, LogitRows::all) from layer `first_layer` on, with
+  // `layer_input` ([ids, hidden] f32) as the residual stream entering that layer: what
+  // forward's observer saw as "embed" (first_layer 0) or "layer.<first_layer - 1>" for the
+  // same ids and cache state. For tools that change one layer's weights and measure again
+  // (llmeval sensitivity): the layers before it would only repeat their numbers. The
+  // cache's entries of the skipped layers are not written.
+  std::vector<float> forward_from_layer(int64_t first_layer, const Tensor& layer_input, const std::vector<int32_t>& ids,
+                                        KvCache& cache);
+
   // Runs ids like forward() and returns the id of the largest last-row logit, chosen on
   // the backend: only one id crosses to the host (greedy decoding).
   int32_t forward_argmax(const std::vector<int32_t>& ids, KvCache& cache);
@@ -86,7 +95,9 @@ class DecoderModel {
   AttentionBatch prepare(const std::vector<Sequence>& sequences);
   // Issues the layers and the head for `batch` (no uploads, no reads: capturable); the
   // logits stay on the backend in workspace_.logits (its first `out_rows` rows).
-  void compute(const AttentionBatch& batch, int64_t n, int64_t out_rows, const ForwardObserver& observe);
+  // first_layer > 0 starts there from layer_input instead of the embedding.
+  void compute(const AttentionBatch& batch, int64_t n, int64_t out_rows, const ForwardObserver& observe,
+               int64_t first_layer = 0, const Tensor* layer_input = nullptr);
   void run(const std::vector<Sequence>& sequences, LogitRows rows, const ForwardObserver& observe,
            int64_t* out_rows);
   // One decode step of one sequence, replayed from a captured graph where the backend can

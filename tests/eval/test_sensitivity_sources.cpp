@@ -4,8 +4,11 @@
 #include <cmath>
 #include <numeric>
 
+#include "eval/log_probs.h"
 #include "eval/sensitivity.h"
 #include "runtime/model_loader.h"
+#include "runtime/models/weight_table.h"
+#include "runtime/weight_source.h"
 #include "tests/quiet_load.h"
 #include "tests/test_support.h"
 
@@ -15,7 +18,7 @@ namespace {
 std::vector<TensorSensitivity> measure(const std::string& path, const std::vector<WeightFormat>& candidates) {
   std::unique_ptr<Backend> backend = make_backend({"cpu", 1});
   LoadedModel m = load_model(path, *backend, testing::quiet_load("fp16"));
-  std::vector<int32_t> ids(65);
+  std::vector<int32_t> ids(70);
   std::iota(ids.begin(), ids.end(), 3);  // any ids below the vocabulary size (512)
   return measure_sensitivity(*m.model, path, ids, 32, candidates);
 }
@@ -39,6 +42,56 @@ TEST(SensitivitySources, GgufFileGivesTheFolderNumbers) {
       EXPECT_GT(a, 0.0);  // the swap really changed the model
       EXPECT_NEAR(b, a, 1e-3 * a);
     }
+  }
+}
+
+// Each measurement against the plain definition: the whole model run with that one tensor
+// swapped, mean KL over every scored position of every window (measure_sensitivity starts
+// at the tensor's layer instead).
+TEST(SensitivitySources, EachKlIsTheWholeModelsWithThatTensorSwapped) {
+  const std::string path = testing::test_data("models/llama-tiny");
+  const WeightFormat format = parse_weight_format("fp6-e2m3");
+  std::vector<int32_t> ids(70);
+  std::iota(ids.begin(), ids.end(), 3);
+  const int64_t context = 32;  // windows of 32, 32 and 6 tokens
+  const auto measured = measure(path, {format});
+
+  std::unique_ptr<Backend> backend = make_backend({"cpu", 1});
+  LoadedModel m = load_model(path, *backend, testing::quiet_load("fp16"));
+  DecoderModel& model = *m.model;
+  const int64_t vocab = model.config().vocab_size;
+  KvCache cache = model.new_cache(context);
+  auto run_all = [&] {
+    std::vector<std::vector<float>> out;
+    for (size_t b = 0; b < ids.size(); b += size_t(context)) {
+      const std::vector<int32_t> w(ids.begin() + long(b), ids.begin() + long(std::min(ids.size(), b + size_t(context))));
+      cache.clear();
+      out.push_back(model.forward(w, cache, LogitRows::all));
+    }
+    return out;
+  };
+  const auto reference = run_all();
+  std::vector<WeightSlot> linear;
+  for (const WeightSlot& slot : weight_table(model.config(), model.mutable_weights()))
+    if (slot.role == WeightRole::linear) linear.push_back(slot);
+  ASSERT_EQ(linear.size(), measured.size());
+  for (size_t t : {size_t(0), linear.size() / 2, linear.size() - 1}) {  // first, a middle, the last tensor
+    const WeightSlot& slot = linear[t];
+    SCOPED_TRACE(slot.hf_name);
+    ASSERT_EQ(measured[t].name, slot.hf_name);
+    std::unique_ptr<Weight> original = std::move(*slot.target);
+    const std::vector<float> source = WeightSource(path).read_f32(slot.hf_name);
+    *slot.target = backend->upload(encode_weight(slot.hf_name, source, slot.rows, slot.cols, format));
+    const auto swapped = run_all();
+    *slot.target = std::move(original);
+    double sum = 0;
+    int64_t n = 0;
+    for (size_t w = 0; w < reference.size(); ++w)
+      for (size_t j = 0; j + 1 < reference[w].size() / size_t(vocab); ++j, ++n)
+        sum += kl_divergence(reference[w].data() + j * size_t(vocab), swapped[w].data() + j * size_t(vocab), vocab);
+    const double want = sum / double(n);
+    ASSERT_GT(want, 0.0);
+    EXPECT_NEAR(measured[t].kl.at(format), want, 1e-3 * want);
   }
 }
 
