@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "eval/data_path.h"
+#include "eval/progress.h"
 #include "loaders/checkpoint_fingerprint.h"
 #include "loaders/sha256.h"
 #include "loaders/tokenizer/tokenizer.h"
@@ -87,7 +88,8 @@ std::string resolve_precision(const std::string& spec, const std::string& model_
   std::vector<int32_t> ids = load_tokenizer(model_dir)->encode(text, true);
   if (int64_t(ids.size()) > kCalibrationTokens) ids.resize(size_t(kCalibrationTokens));
   const auto sens =
-      measure_sensitivity(*base.model, model_dir, ids, std::min(kWindow, base.config.max_position_embeddings), candidates);
+      measure_sensitivity(*base.model, model_dir, ids, std::min(kWindow, base.config.max_position_embeddings), candidates,
+                          progress_callback("sensitivity"));
   const PrecisionPlan plan = make_plan(sens, baseline, *budget);
   fs::create_directories(cache_dir());
   write_precision_plan(plan_path, plan.tensors, std::nullopt,
