@@ -29,6 +29,21 @@ int64_t weight_bytes(WeightFormat format, int64_t rows, int64_t cols) {
   return rows * c.row_bytes(cols) + (c.scaled ? rows * int64_t(sizeof(float)) : 0);
 }
 
+namespace {
+
+// A linear tensor's entry before any measurement: name, layer, projection, shape.
+TensorSensitivity unmeasured(const WeightSlot& slot) {
+  TensorSensitivity t;
+  t.name = slot.hf_name;
+  t.layer = std::stoll(slot.hf_name.substr(std::string("model.layers.").size()));
+  t.projection = projection_of(slot.hf_name);
+  t.rows = slot.rows;
+  t.cols = slot.cols;
+  return t;
+}
+
+}  // namespace
+
 std::vector<TensorSensitivity> measure_sensitivity(DecoderModel& model, const std::string& checkpoint_dir,
                                                    const std::vector<int32_t>& calibration, int64_t context,
                                                    const std::vector<WeightFormat>& candidates,
@@ -82,12 +97,7 @@ std::vector<TensorSensitivity> measure_sensitivity(DecoderModel& model, const st
   int64_t done = 0;
   std::vector<TensorSensitivity> out;
   for (const WeightSlot& slot : linear) {
-    TensorSensitivity t;
-    t.name = slot.hf_name;
-    t.layer = std::stoll(slot.hf_name.substr(std::string("model.layers.").size()));
-    t.projection = projection_of(slot.hf_name);
-    t.rows = slot.rows;
-    t.cols = slot.cols;
+    TensorSensitivity t = unmeasured(slot);
     const std::vector<float> values = source.read_f32(slot.hf_name);
     for (WeightFormat f : candidates) {
       std::unique_ptr<Weight> original = std::move(*slot.target);
@@ -104,17 +114,15 @@ std::vector<TensorSensitivity> measure_sensitivity(DecoderModel& model, const st
 std::vector<TensorSensitivity> sensitivity_from_grids(DecoderModel& model, const std::vector<SensitivityGrid>& grids,
                                                       const std::string& source) {
   if (grids.empty()) fail(source, ": no sensitivity measurements");
+  std::vector<WeightFormat> formats;
+  for (const SensitivityGrid& g : grids) formats.push_back(parse_weight_format(g.format));
   std::vector<TensorSensitivity> out;
   for (const WeightSlot& slot : weight_table(model.config(), model.mutable_weights())) {
     if (slot.role != WeightRole::linear) continue;
-    TensorSensitivity t;
-    t.name = slot.hf_name;
-    t.layer = std::stoll(slot.hf_name.substr(std::string("model.layers.").size()));
-    t.projection = projection_of(slot.hf_name);
-    t.rows = slot.rows;
-    t.cols = slot.cols;
-    for (const SensitivityGrid& g : grids) {
-      const WeightFormat f = parse_weight_format(g.format);
+    TensorSensitivity t = unmeasured(slot);
+    for (size_t k = 0; k < grids.size(); ++k) {
+      const SensitivityGrid& g = grids[k];
+      const WeightFormat f = formats[k];
       const auto col = std::find(g.projections.begin(), g.projections.end(), t.projection);
       if (g.kl.size() != size_t(model.config().num_layers) || col == g.projections.end() ||
           size_t(col - g.projections.begin()) >= g.kl[size_t(t.layer)].size())

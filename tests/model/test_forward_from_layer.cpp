@@ -6,21 +6,15 @@
 
 #include "runtime/error.h"
 #include "runtime/model_loader.h"
+#include "tests/model/golden.h"
 #include "tests/quiet_load.h"
 #include "tests/test_support.h"
 
 namespace llmrun {
 namespace {
 
-float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
-  if (a.size() != b.size()) return INFINITY;
-  float m = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    const float d = std::fabs(a[i] - b[i]);
-    if (!(d <= m)) m = std::isnan(d) ? INFINITY : d;  // NaN never passes
-  }
-  return m;
-}
+using testing::max_abs;
+using testing::max_abs_diff;  // infinite on NaN / inf: a bound on it never passes garbage
 
 // Resuming at any layer from the residual stream the whole forward had entering it gives
 // the whole forward's logits: that is what lets llmeval sensitivity skip the layers before
@@ -44,8 +38,7 @@ TEST(ForwardFromLayer, GivesTheWholeForwardsLogits) {
       for (int64_t l = 0; l + 1 < layers; ++l)
         if (n == "layer." + std::to_string(l)) backend->put_rows(v, 0, *inputs[size_t(l + 1)]);
     });
-    float scale = 0;
-    for (float x : whole) scale = std::max(scale, std::fabs(x));
+    const float scale = max_abs(whole);
     ASSERT_GT(scale, 0.0f);
     for (int64_t l = 0; l < layers; ++l) {
       cache.clear();
