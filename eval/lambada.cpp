@@ -56,15 +56,21 @@ LambadaResult score_lambada(DecoderModel& model, const std::vector<EncodedPassag
       // lm-eval: (context + continuation)[-(max_length + 1):][:-1]
       if (int64_t(all.size()) > max_len + 1) all.erase(all.begin(), all.end() - (max_len + 1));
       all.pop_back();
+      if (e.continuation.size() > all.size())
+        fail("lambada: passage ", i + 1, ": its continuation (", e.continuation.size(),
+             " tokens) does not fit the model's context of ", max_len);
       caches.push_back(model.new_cache(int64_t(all.size())));
     }
-    for (size_t i = 0; i < inputs.size(); ++i) sequences.push_back({&inputs[i], &caches[i]});
-    const std::vector<float> logits = model.forward_batch(sequences, LogitRows::all);  // [sum of lengths, vocab]
+    // Only the rows that predict the continuation's tokens (each input's last ones) go
+    // through the LM head.
+    for (size_t i = 0; i < inputs.size(); ++i)
+      sequences.push_back({&inputs[i], &caches[i], int64_t(passages[b0 + i].continuation.size())});
+    const std::vector<float> logits = model.forward_batch(sequences, LogitRows::tail);  // [sum of tails, vocab]
     int64_t row0 = 0;
     if (!quant::all_finite(logits.data(), int64_t(logits.size()))) {
       int64_t row = 0;
       for (size_t i = b0; i < b1; ++i) {  // name the first passage whose logits are broken
-        const int64_t n = int64_t(inputs[i - b0].size());
+        const int64_t n = sequences[i - b0].tail;
         check_logits_finite(model, inputs[i - b0],
                             std::vector<float>(logits.begin() + row * vocab, logits.begin() + (row + n) * vocab),
                             "lambada passage " + std::to_string(i + 1));
@@ -76,14 +82,13 @@ LambadaResult score_lambada(DecoderModel& model, const std::vector<EncodedPassag
       const std::vector<int32_t>& all = inputs[i - b0];
       PassageScore s;
       s.greedy = true;
-      const int64_t first = row0 + int64_t(all.size()) - int64_t(e.continuation.size());
       for (size_t k = 0; k < e.continuation.size(); ++k) {
-        const float* row = logits.data() + (first + int64_t(k)) * vocab;
+        const float* row = logits.data() + (row0 + int64_t(k)) * vocab;
         s.logprob += log_prob(row, vocab, e.continuation[k]);
         s.greedy = s.greedy && argmax(row, vocab) == e.continuation[k];
       }
       s.tokens = int64_t(all.size());
-      row0 += s.tokens;
+      row0 += int64_t(e.continuation.size());
       r.tokens += s.tokens;
       correct += s.greedy;
       logprob_sum += s.logprob;

@@ -1,5 +1,7 @@
 #include "runtime/models/decoder.h"
 
+#include <numeric>
+
 #include "runtime/error.h"
 #include "runtime/model_loader.h"
 
@@ -70,7 +72,7 @@ std::vector<float> DecoderModel::forward_from_layer(int64_t first_layer, const T
     fail("forward_from_layer: the layer input must be [", ids.size(), ", ", config_.hidden_size, "] f32");
   const AttentionBatch batch = prepare({{&ids, &cache}});
   const int64_t n = int64_t(ids.size());
-  compute(batch, n, n, nullptr, first_layer, &layer_input);
+  compute(batch, n, {}, nullptr, first_layer, &layer_input);
   cache.advance(n);
   std::vector<float> host(size_t(n * config_.vocab_size));
   backend_.to_host(*backend_.view_rows(*workspace_.logits, 0, n), host.data());
@@ -113,7 +115,7 @@ int32_t DecoderModel::decode_step(int32_t id, KvCache& cache, const SamplingPara
   auto next = backend_.view_rows(*workspace_.next_ids, 0, 1);
   // Kernels read the position from the uploaded positions, so one capture serves every step.
   auto issue = [&] {
-    compute(batch, 1, 1, nullptr);
+    compute(batch, 1, {1}, nullptr);
     if (with_argmax) backend_.argmax(*logits, *next);
   };
   if (g.capture >= 0) {
@@ -158,12 +160,21 @@ void DecoderModel::run(const std::vector<Sequence>& sequences, LogitRows rows, c
                        int64_t* out_rows) {
   const AttentionBatch batch = prepare(sequences);
   const int64_t n = batch.segments.back().first_row + batch.segments.back().rows;
-  *out_rows = rows == LogitRows::all ? n : int64_t(sequences.size());
-  compute(batch, n, *out_rows, observe);
+  std::vector<int64_t> head_rows;
+  if (rows != LogitRows::all) {
+    for (const Sequence& s : sequences) {
+      const int64_t k = rows == LogitRows::last ? 1 : s.tail;
+      if (k < 1 || k > int64_t(s.ids->size()))
+        fail("forward: ", k, " logit rows asked of a sequence of ", s.ids->size(), " ids");
+      head_rows.push_back(k);
+    }
+  }
+  *out_rows = head_rows.empty() ? n : std::accumulate(head_rows.begin(), head_rows.end(), int64_t(0));
+  compute(batch, n, head_rows, observe);
   for (const Sequence& s : sequences) s.cache->advance(int64_t(s.ids->size()));
 }
 
-void DecoderModel::compute(const AttentionBatch& prepared, int64_t n, int64_t out_rows,
+void DecoderModel::compute(const AttentionBatch& prepared, int64_t n, const std::vector<int64_t>& head_rows,
                            const ForwardObserver& observe, int64_t first_layer, const Tensor* layer_input) {
   const float eps = float(config_.rms_norm_eps);
   Workspace& w = workspace_;
@@ -197,15 +208,19 @@ void DecoderModel::compute(const AttentionBatch& prepared, int64_t n, int64_t ou
   }
 
   // Only the rows whose logits are wanted go through the final norm and LM head.
+  // (Tails that add up to n are every row: no gather, as for one decoded token.)
   std::unique_ptr<Tensor> head_in;
+  const int64_t out_rows = head_rows.empty() ? n : std::accumulate(head_rows.begin(), head_rows.end(), int64_t(0));
   if (out_rows == n) {
     head_in = backend_.view_rows(*w.residual, 0, n);
   } else {
-    head_in = backend_.view_rows(*w.head_in, 0, out_rows);  // [sequences, hidden]
+    head_in = backend_.view_rows(*w.head_in, 0, out_rows);  // [sum of head_rows, hidden]
+    int64_t row = 0;
     for (size_t i = 0; i < batch.segments.size(); ++i) {
       const AttentionBatch::Segment& seg = batch.segments[i];
-      auto last = backend_.view_rows(*residual, seg.first_row + seg.rows - 1, 1);
-      backend_.put_rows(*last, int64_t(i), *head_in);
+      auto tail = backend_.view_rows(*residual, seg.first_row + seg.rows - head_rows[i], head_rows[i]);
+      backend_.put_rows(*tail, row, *head_in);
+      row += head_rows[i];
     }
   }
   auto final_normed = backend_.view_rows(*w.final_normed, 0, out_rows);

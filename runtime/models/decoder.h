@@ -17,7 +17,10 @@ namespace llmrun {
 // tests compare them with transformers' hidden states.
 using ForwardObserver = std::function<void(const std::string& name, const Tensor& value)>;
 
-enum class LogitRows { last, all };
+// Which rows' logits a forward returns: each sequence's last, all of them, or each
+// sequence's last Sequence::tail (scoring a continuation: the LM head, a fifth of a small
+// model's work per row, runs on those rows only).
+enum class LogitRows { last, all, tail };
 
 class DecoderModel {
  public:
@@ -48,10 +51,12 @@ class DecoderModel {
 
   // Several independent sequences in one pass, each with its own cache: the matrix
   // products run over all their tokens together (throughput), attention per sequence.
-  // Logits: every row of every sequence in order (all), or each sequence's last (last).
+  // Logits: every row of every sequence in order (all), each sequence's last (last), or
+  // each sequence's last `tail` rows in order (tail; 1 <= tail <= its ids).
   struct Sequence {
     const std::vector<int32_t>* ids;
     KvCache* cache;
+    int64_t tail = 1;
   };
   std::vector<float> forward_batch(const std::vector<Sequence>& sequences, LogitRows rows = LogitRows::all,
                                    const ForwardObserver& observe = nullptr);
@@ -95,9 +100,10 @@ class DecoderModel {
   AttentionBatch prepare(const std::vector<Sequence>& sequences);
   // Issues the layers and the head for `batch` (no uploads, no reads: capturable); the
   // logits stay on the backend in workspace_.logits (its first `out_rows` rows).
-  // first_layer > 0 starts there from layer_input instead of the embedding.
-  void compute(const AttentionBatch& batch, int64_t n, int64_t out_rows, const ForwardObserver& observe,
-               int64_t first_layer = 0, const Tensor* layer_input = nullptr);
+  // first_layer > 0 starts there from layer_input instead of the embedding. head_rows: how
+  // many of each segment's last rows go through the head (empty: every row).
+  void compute(const AttentionBatch& batch, int64_t n, const std::vector<int64_t>& head_rows,
+               const ForwardObserver& observe, int64_t first_layer = 0, const Tensor* layer_input = nullptr);
   void run(const std::vector<Sequence>& sequences, LogitRows rows, const ForwardObserver& observe,
            int64_t* out_rows);
   // One decode step of one sequence, replayed from a captured graph where the backend can

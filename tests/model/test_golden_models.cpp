@@ -194,5 +194,33 @@ TEST(ForwardBatch, EqualsSequencesRunAlone) {
   EXPECT_EQ(last.size(), size_t(2 * m.config().vocab_size));
 }
 
+// LogitRows::tail returns each sequence's last `tail` rows of what LogitRows::all gives
+// (lambada scores only its continuation's rows); a tail the sequence cannot give is refused.
+TEST(ForwardBatch, TailRowsAreTheLastRowsOfAll) {
+  const testing::Golden g = testing::load_golden("llama-tiny");
+  Loaded l = load(g.dir);
+  DecoderModel& m = *l.model.model;
+  const size_t vocab = size_t(m.config().vocab_size);
+  std::vector<int32_t> a = g.prompt_ids, b(g.prompt_ids.begin(), g.prompt_ids.begin() + 5), c = g.greedy_ids;
+  const std::vector<int64_t> tails = {3, 1, int64_t(c.size())};
+  std::vector<float> want;
+  for (size_t i = 0; i < 3; ++i) {
+    const std::vector<int32_t>& ids = i == 0 ? a : i == 1 ? b : c;
+    KvCache cache = m.new_cache(64);
+    const std::vector<float> all = m.forward(ids, cache, LogitRows::all);
+    want.insert(want.end(), all.end() - long(size_t(tails[i]) * vocab), all.end());
+  }
+  KvCache ca = m.new_cache(64), cb = m.new_cache(64), cc = m.new_cache(64);
+  const std::vector<float> got =
+      m.forward_batch({{&a, &ca, tails[0]}, {&b, &cb, tails[1]}, {&c, &cc, tails[2]}}, LogitRows::tail);
+  ASSERT_EQ(got.size(), want.size());
+  EXPECT_LE(max_abs_diff(got, want), kRelativeBound * max_abs(want));
+  // A tail past the sequence's start (or none) is an error, not rows of another sequence.
+  KvCache c1 = m.new_cache(64), c2 = m.new_cache(64);
+  EXPECT_THROW(m.forward_batch({{&a, &c1, 1}, {&b, &c2, 6}}, LogitRows::tail), Error);
+  KvCache c3 = m.new_cache(64);
+  EXPECT_THROW(m.forward_batch({{&b, &c3, 0}}, LogitRows::tail), Error);
+}
+
 }  // namespace
 }  // namespace llmrun
