@@ -133,43 +133,55 @@ def llmrun_kl(a):
     acc = {p: {"kl": [], "agree": [], "nll": [], "nll_base": []} for p in precisions}
     cross = {"kl": [], "agree": [], "nll": [], "nll_base": []}  # llama.cpp F16 (base) vs llmrun fp16
     calls, t_calls = 0, 0.0
+    windows = []
+    for c in range(n_chunk):
+        window = tokens[c * n_ctx:(c + 1) * n_ctx].copy()
+        if add_bos:
+            window[0] = bos
+        windows.append(window)
+    # One llmeval call per precision with every window (the model loaded and quantized once),
+    # its logits [n_chunk * n_ctx, vocab] read back window by window; our fp16's stay on
+    # disk as the reference of the others.
     with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "logits.f32")
-        for c in range(n_chunk):
-            window = tokens[c * n_ctx:(c + 1) * n_ctx].copy()
-            if add_bos:
-                window[0] = bos
-            targets = window[first + 1:]
-            ids = ",".join(str(int(t)) for t in window)
-            ref_lp = None
-            for p in precisions:
-                t0 = time.time()
-                subprocess.run([a.llmeval, "logits", "--model", a.model, "--precision", p, "--device", "cpu",
-                                "--threads", str(a.threads), "--ids", ids, "--out", out],
-                               check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                t_calls += time.time() - t0
-                calls += 1
-                logits = np.fromfile(out, dtype="<f4").reshape(n_ctx, -1)
-                if logits.shape[1] != n_vocab:
-                    sys.exit(f"llmrun vocab {logits.shape[1]} != llama.cpp vocab {n_vocab}")
-                lp = log_softmax(logits[first:n_ctx - 1])  # [255, vocab] float64
-                if ref_lp is None:  # our fp16: compare with llama.cpp's F16 base
-                    ref_lp = lp
+        ref_path = None
+        for p in precisions:
+            out = os.path.join(tmp, "fp16.f32" if ref_path is None else "test.f32")
+            cmd = [a.llmeval, "logits", "--model", a.model, "--precision", p, "--device", "cpu",
+                   "--threads", str(a.threads), "--out", out]
+            for w in windows:
+                cmd += ["--ids", ",".join(str(int(t)) for t in w)]
+            t0 = time.time()
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            t_calls += time.time() - t0
+            calls += 1
+            logits = np.memmap(out, dtype="<f4", mode="r")
+            if logits.size != n_chunk * n_ctx * n_vocab:
+                sys.exit(f"llmrun wrote {logits.size} logits, expected {n_chunk} x {n_ctx} x vocab {n_vocab}")
+            logits = logits.reshape(n_chunk, n_ctx, n_vocab)
+            ref = None if ref_path is None else np.memmap(ref_path, dtype="<f4", mode="r").reshape(n_chunk, n_ctx, n_vocab)
+            for c in range(n_chunk):
+                targets = windows[c][first + 1:]
+                rows = np.arange(len(targets))
+                lp = log_softmax(logits[c, first:n_ctx - 1])  # [255, vocab] float64
+                if ref is None:  # our fp16: compare with llama.cpp's F16 base
                     blp = base_log_probs(np.asarray(base[c]), n_vocab).astype(np.float64)
                     pb = np.exp(blp)
                     # llama.cpp's KL: terms with base log-prob > -16 only
                     cross["kl"] += list(np.where(blp > -16, pb * (blp - lp), 0).sum(axis=1))
                     cross["agree"] += list(blp.argmax(axis=1) == lp.argmax(axis=1))
-                    cross["nll"] += list(-lp[np.arange(len(targets)), targets])
-                    cross["nll_base"] += list(-blp[np.arange(len(targets)), targets])
-                    pref = np.exp(ref_lp)
+                    cross["nll"] += list(-lp[rows, targets])
+                    cross["nll_base"] += list(-blp[rows, targets])
                     continue
+                ref_lp = log_softmax(ref[c, first:n_ctx - 1])
                 s = acc[p]
-                s["kl"] += list((pref * (ref_lp - lp)).sum(axis=1))
+                s["kl"] += list((np.exp(ref_lp) * (ref_lp - lp)).sum(axis=1))
                 s["agree"] += list(ref_lp.argmax(axis=1) == lp.argmax(axis=1))
-                s["nll"] += list(-lp[np.arange(len(targets)), targets])
-                s["nll_base"] += list(-ref_lp[np.arange(len(targets)), targets])
-            print(f"llmrun-kl: chunk {c + 1}/{n_chunk} done ({calls} llmeval logits calls, {t_calls:.0f} s)",
+                s["nll"] += list(-lp[rows, targets])
+                s["nll_base"] += list(-ref_lp[rows, targets])
+            del logits, ref
+            if ref_path is None:
+                ref_path = out
+            print(f"llmrun-kl: {p} done ({calls} of {len(precisions)} llmeval logits calls, {t_calls:.0f} s)",
                   file=sys.stderr)
     result = {"n_ctx": n_ctx, "n_chunk": n_chunk, "first_scored": first, "tokenization": tok,
               "llama_f16_vs_llmrun_fp16": stats(**{k: v for k, v in zip(("kl", "agree", "nll_test", "nll_base"),

@@ -25,7 +25,8 @@
 #   -f  text (default ../shared/fixtures/wikitext2/wiki.test.raw from the repo root)
 # Environment: PYTHON (default python3) with torch, transformers, numpy, sentencepiece and
 # llama.cpp's gguf-py (convert_hf_to_gguf.py's needs; the helper needs numpy and gguf);
-# LLMEVAL (default build/bin/llmeval of this repo).
+# LLMEVAL (default build/bin/llmeval of this repo); LLAMACPP_COMMIT names llama.cpp's commit
+# in the log when its source folder is no git checkout (an export of the mirror).
 #
 # Scored positions: llama-perplexity scores positions 256..510 of each 512-token chunk
 # (BOS in place of each chunk's first token when the tokenizer adds BOS). `llmeval kld`
@@ -75,7 +76,7 @@ step() {  # step NAME STDOUT STDERR CMD...: run with output to files, log the co
 {
   echo "date: $(date -u +%FT%TZ)"
   echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(grep -q avx512f /proc/cpuinfo && echo AVX-512 || echo AVX2 only)"
-  echo "llama.cpp: $(git -C "$src" rev-parse HEAD 2>/dev/null || echo unknown)"
+  echo "llama.cpp: ${LLAMACPP_COMMIT:-$(git -C "$src" rev-parse HEAD 2>/dev/null || echo unknown)}"
   echo "llmrun: $(git -C "$root" rev-parse --short HEAD), llmeval $llmeval"
   echo "model: $model; llmrun loads: $llmrun_model; text: $text; chunks: $chunks x 512; threads: $threads"
 } | tee -a "$log" >&2
@@ -105,13 +106,32 @@ for q in $quants; do
 done
 
 # 2. llama.cpp KL: the F16 run writes the base log-probs, each quantized run reads them.
-step "llama-perplexity F16" "$work/perplexity-F16.log" "$work/perplexity-F16.log" \
-  "$build/bin/llama-perplexity" -m "$work/F16.gguf" -f "$text" -c 512 --chunks "$chunks" -t "$threads" \
-  --kl-divergence-base "$work/F16.kld"
+# A run whose log is complete is kept from an earlier call into the same work folder
+# (delete the log to redo it); the F16 run only with the same text and chunk count.
+kept() {  # kept LOG PATTERN: the log exists and holds its final statistics
+  [ -f "$1" ] && grep -Eq "$2" "$1" && { echo "   kept $1 from an earlier run" | tee -a "$log" >&2; }
+}
+base_args="$text $chunks"
+if ! { kept "$work/perplexity-F16.log" 'Final estimate: PPL' && [ -f "$work/F16.kld" ] &&
+       [ "$(cat "$work/F16.args" 2>/dev/null)" = "$base_args" ]; }; then
+  step "llama-perplexity F16" "$work/perplexity-F16.log" "$work/perplexity-F16.log" \
+    "$build/bin/llama-perplexity" -m "$work/F16.gguf" -f "$text" -c 512 --chunks "$chunks" -t "$threads" \
+    --kl-divergence-base "$work/F16.kld"
+  echo "$base_args" > "$work/F16.args"
+  for q in $quants; do rm -f "$work/perplexity-$q.log"; done  # their KL was against the old base
+fi
+# llama.cpp logs from a thread of its own and now and then exits (status 0) before that
+# thread wrote the statistics at the end: such a run is repeated, up to 3 times.
 for q in $quants; do
-  step "llama-perplexity $q" "$work/perplexity-$q.log" "$work/perplexity-$q.log" \
-    "$build/bin/llama-perplexity" -m "$work/$q.gguf" -c 512 -t "$threads" \
-    --kl-divergence-base "$work/F16.kld" --kl-divergence
+  kept "$work/perplexity-$q.log" 'Mean +KLD:' && continue
+  for attempt in 1 2 3; do
+    step "llama-perplexity $q" "$work/perplexity-$q.log" "$work/perplexity-$q.log" \
+      "$build/bin/llama-perplexity" -m "$work/$q.gguf" -c 512 -t "$threads" \
+      --kl-divergence-base "$work/F16.kld" --kl-divergence
+    grep -Eq 'Mean +KLD:' "$work/perplexity-$q.log" && break
+    [ $attempt = 3 ] && die "llama-perplexity $q: no KL statistics in its log after 3 runs: $work/perplexity-$q.log"
+    echo "   its log ends before the KL statistics (llama.cpp's log thread cut short): again" | tee -a "$log" >&2
+  done
 done
 
 # 3. llmrun KL on the same windows and positions.

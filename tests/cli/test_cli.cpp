@@ -196,6 +196,41 @@ TEST(LlmevalCli, LogitsFileMatchesTransformers) {
   std::remove(out.c_str());
 }
 
+// Several --ids: each prompt on a fresh cache, their logits one after another. A prompt's
+// first 3 ids give transformers' first 3 rows (causal attention), not rows after the
+// prompt before it.
+TEST(LlmevalCli, LogitsOfSeveralPromptsFollowOneAnother) {
+  const testing::Golden g = testing::load_golden("qwen3-tiny");
+  ASSERT_GE(g.prompt_ids.size(), 3u);
+  std::string ids, first3;
+  for (size_t i = 0; i < g.prompt_ids.size(); ++i) {
+    ids += (ids.empty() ? "" : ",") + std::to_string(g.prompt_ids[i]);
+    if (i < 3) first3 += (first3.empty() ? "" : ",") + std::to_string(g.prompt_ids[i]);
+  }
+  const std::string out = ::testing::TempDir() + "llmrun_logits_two.bin";
+  auto r = run_command(llmeval_cmd("logits --model " + g.dir + " --ids " + first3 + " --ids " + ids + " --out " + out));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::vector<float> ref = g.get("logits");
+  const size_t vocab = ref.size() / g.prompt_ids.size();
+  std::vector<float> want(ref.begin(), ref.begin() + long(3 * vocab));
+  want.insert(want.end(), ref.begin(), ref.end());
+  const std::string bytes = testing::read_file(out);
+  ASSERT_EQ(bytes.size(), want.size() * 4);
+  std::vector<float> got(want.size());
+  std::memcpy(got.data(), bytes.data(), bytes.size());
+  EXPECT_LE(testing::max_abs_diff(got, want), 1e-4f * testing::max_abs(want));
+  std::remove(out.c_str());
+  // A malformed list is a usage error; an id the model lacks fails the forward after the
+  // first prompt's logits were written, and no partial file is left either way.
+  expect_one_line_error(run_command(llmeval_cmd("logits --model " + g.dir + " --ids " + first3 + " --ids 1,x --out " + out)),
+                        2, "--ids");
+  expect_one_line_error(
+      run_command(llmeval_cmd("logits --model " + g.dir + " --ids " + first3 + " --ids 1,99999999 --out " + out)), 1,
+      "99999999");
+  EXPECT_FALSE(testing::path_exists(out));
+  EXPECT_FALSE(testing::path_exists(out + ".tmp"));
+}
+
 TEST(LlmevalCli, BadInputs) {
   expect_one_line_error(run_command(llmeval_cmd("")), 2, "subcommand");
   expect_one_line_error(run_command(llmeval_cmd("logits --model /nope --ids 1 --out /tmp/x")), 1, "/nope");
