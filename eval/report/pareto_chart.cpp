@@ -24,8 +24,16 @@ struct Point {
 };
 
 // A name short enough to sit beside its point: "mixed:attn=X,mlp=X,embed=X" -> "X +emb"
-// (every part the same format), else at most 24 characters (the tooltip has the rest).
+// (every part the same format), "@DIR/plan-6.5.json" -> "plan-6.5" (plans differ by file
+// name, their folders are long), else at most 24 characters (the tooltip has the rest).
 std::string point_label(const std::string& name) {
+  if (name.rfind('@', 0) == 0) {
+    std::string file = name.substr(name.find_last_of('/') == std::string::npos ? 1 : name.find_last_of('/') + 1);
+    const std::string ext = ".json";
+    if (file.size() > ext.size() && file.compare(file.size() - ext.size(), ext.size(), ext) == 0)
+      file.resize(file.size() - ext.size());
+    if (!file.empty()) return file.size() <= 24 ? file : file.substr(0, 23) + "…";
+  }
   if (name.rfind("mixed:", 0) == 0) {
     std::string common;
     bool same = true, embed = false;

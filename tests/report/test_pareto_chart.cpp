@@ -95,6 +95,18 @@ TEST(ParetoChart, MixedPlansOfOneFormatAreLabelledShort) {
             std::string::npos);
 }
 
+// A plan file's point is named by the file, not by its long folder.
+TEST(ParetoChart, PlanFilesAreLabelledByFileName) {
+  EvalReport report = kld_report();
+  report.rows[2].precision = "@/home/user/llmrun-plans/smollm2-135m/plan-6.5+emb.json";
+  report.rows[3].precision = "@plan-8.json";
+  report.rows[3].mean_kl = 0.05;
+  const std::string svg = pareto_svg(report);
+  EXPECT_NE(svg.find(">plan-6.5+emb<"), std::string::npos);
+  EXPECT_NE(svg.find(">plan-8<"), std::string::npos);
+  EXPECT_NE(svg.find("data-precision=\"@/home/user/llmrun-plans/smollm2-135m/plan-6.5+emb.json\""), std::string::npos);
+}
+
 TEST(ParetoChart, WellFormedWithHostileNamesAndWrittenForKlReportsOnly) {
   LLMRUN_REQUIRE_TOOL("xmllint", "libxml2-utils");
   TempDir dir;
