@@ -42,19 +42,18 @@ struct VecAvx512 {
   // max(a, b) per lane; a NaN in b comes out (maxps returns its second operand then).
   static V max(V a, V b) { return _mm512_max_ps(a, b); }
   static float hmax(V v) { return _mm512_reduce_max_ps(v); }
-  // e^x per lane (exp_f32.h's steps): e^-inf = 0, NaN stays NaN.
-  static V exp(V x) {
-    const __mmask16 tiny = _mm512_cmp_ps_mask(x, _mm512_set1_ps(kExpMin), _CMP_LT_OQ);
-    x = _mm512_max_ps(_mm512_set1_ps(kExpMin), _mm512_min_ps(_mm512_set1_ps(kExpMax), x));
-    const V n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(kLog2e)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    V r = _mm512_fnmadd_ps(n, _mm512_set1_ps(kLn2Hi), x);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(kLn2Lo), r);
-    V y = _mm512_set1_ps(kExpPoly[0]);
-    for (int i = 1; i < 6; ++i) y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(kExpPoly[i]));
-    y = _mm512_fmadd_ps(y, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-    const __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
-    return _mm512_maskz_mul_ps(__mmask16(~tiny), y, _mm512_castsi512_ps(bits));
+  // The steps of vec_exp (exp_f32.h).
+  using Mask = __mmask16;
+  static V min(V a, V b) { return _mm512_min_ps(a, b); }  // a NaN in b comes out
+  static V round(V v) { return _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static V fnma(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }  // c - a * b
+  static Mask less(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
+  static V zero_where(Mask m, V v) { return _mm512_maskz_mov_ps(__mmask16(~m), v); }
+  // 2^n for integral n in [-126, 127], from the exponent bits.
+  static V pow2(V n) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23));
   }
+  static V exp(V x) { return vec_exp<VecAvx512>(x); }
 };
 
 }  // namespace
