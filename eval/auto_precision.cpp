@@ -66,10 +66,11 @@ std::string resolve_precision(const std::string& spec, const std::string& model_
     calib = *found;
   }
   // The plan depends on the weights (by content: a copied or moved checkpoint reuses it, a
-  // fine-tune does not), the budget, the calibration text and the candidate formats.
+  // fine-tune does not), the budget, the calibration text, the candidate formats and which
+  // tensors are planned (since 2026-12-02 the embedding too: older plans are not reused).
   const std::vector<WeightFormat> candidates = parse_candidates(kDefaultPlanCandidates);
   std::string identity = "checkpoint " + checkpoint_fingerprint(model_dir) + "\nspec " + spec + "\ncalibration " +
-                         sha256_file(calib) + "\ncandidates";
+                         sha256_file(calib) + "\nplanned linear+embedding+lm_head\ncandidates";
   for (WeightFormat f : candidates) identity += std::string(" ") + format_name(f);
   const std::string key = sha256_hex(identity).substr(0, 16);
   const std::string plan_path = cache_dir() + "/" + key + ".json";

@@ -32,11 +32,13 @@ struct PrecisionRow {
   double wall_seconds = 0;
 };
 
-// A layers x projections grid of KL increases (llmeval sensitivity).
+// A layers x projections grid of KL increases (llmeval sensitivity), and those of the
+// tensors outside the grid (the embedding, an untied LM head) by name.
 struct SensitivityGrid {
   std::string format;                     // the candidate format the grid is for
   std::vector<std::string> projections;   // columns: q, k, v, o, gate, up, down
   std::vector<std::vector<double>> kl;    // [layer][projection] mean KL increase
+  std::map<std::string, double> tensors;  // HF name -> mean KL increase
 };
 
 // Another runtime's point on the size/accuracy chart (llama.cpp's Q8_0, ...), measured

@@ -29,13 +29,20 @@ int64_t weight_bytes(WeightFormat format, int64_t rows, int64_t cols) {
   return rows * c.row_bytes(cols) + (c.scaled ? rows * int64_t(sizeof(float)) : 0);
 }
 
+bool is_planned(const WeightSlot& slot) {
+  return slot.role == WeightRole::linear || slot.role == WeightRole::embedding || slot.role == WeightRole::lm_head;
+}
+
 namespace {
 
-// A linear tensor's entry before any measurement: name, layer, projection, shape.
-TensorSensitivity unmeasured(const WeightSlot& slot) {
+// A planned tensor's entry before any measurement: name, layer, projection, shape. A swap
+// of the embedding changes the model from its first step on (layer -1: the whole forward);
+// an untied LM head's changes only the head (its measurement re-runs the last layer).
+TensorSensitivity unmeasured(const WeightSlot& slot, int64_t layers) {
   TensorSensitivity t;
   t.name = slot.hf_name;
-  t.layer = std::stoll(slot.hf_name.substr(std::string("model.layers.").size()));
+  if (slot.role == WeightRole::linear) t.layer = std::stoll(slot.hf_name.substr(std::string("model.layers.").size()));
+  else t.layer = slot.role == WeightRole::embedding ? -1 : layers - 1;
   t.projection = projection_of(slot.hf_name);
   t.rows = slot.rows;
   t.cols = slot.cols;
@@ -82,7 +89,8 @@ std::vector<TensorSensitivity> measure_sensitivity(DecoderModel& model, const st
     int64_t n = 0;
     for (size_t i = 0; i < windows.size(); ++i) {
       cache.clear();
-      const std::vector<float> q = model.forward_from_layer(layer, *layer_inputs[i][size_t(layer)], windows[i], cache);
+      const std::vector<float> q = layer < 0 ? model.forward(windows[i], cache, LogitRows::all)
+                                             : model.forward_from_layer(layer, *layer_inputs[i][size_t(layer)], windows[i], cache);
       for (size_t j = 0; j + 1 < windows[i].size(); ++j, ++n)
         sum += kl_divergence(reference[i].data() + j * size_t(vocab), q.data() + j * size_t(vocab), vocab);
     }
@@ -90,14 +98,14 @@ std::vector<TensorSensitivity> measure_sensitivity(DecoderModel& model, const st
   };
 
   const WeightSource source(checkpoint_dir);
-  std::vector<WeightSlot> linear;
+  std::vector<WeightSlot> planned;
   for (const WeightSlot& slot : weight_table(model.config(), model.mutable_weights()))
-    if (slot.role == WeightRole::linear) linear.push_back(slot);
-  const int64_t total = int64_t(linear.size() * candidates.size());
+    if (is_planned(slot)) planned.push_back(slot);
+  const int64_t total = int64_t(planned.size() * candidates.size());
   int64_t done = 0;
   std::vector<TensorSensitivity> out;
-  for (const WeightSlot& slot : linear) {
-    TensorSensitivity t = unmeasured(slot);
+  for (const WeightSlot& slot : planned) {
+    TensorSensitivity t = unmeasured(slot, layers);
     const std::vector<float> values = source.read_f32(slot.hf_name);
     for (WeightFormat f : candidates) {
       std::unique_ptr<Weight> original = std::move(*slot.target);
@@ -118,8 +126,22 @@ std::vector<TensorSensitivity> sensitivity_from_grids(DecoderModel& model, const
   for (const SensitivityGrid& g : grids) formats.push_back(parse_weight_format(g.format));
   std::vector<TensorSensitivity> out;
   for (const WeightSlot& slot : weight_table(model.config(), model.mutable_weights())) {
-    if (slot.role != WeightRole::linear) continue;
-    TensorSensitivity t = unmeasured(slot);
+    if (!is_planned(slot)) continue;
+    TensorSensitivity t = unmeasured(slot, model.config().num_layers);
+    if (slot.role != WeightRole::linear) {
+      size_t have = 0;
+      for (const SensitivityGrid& g : grids) have += g.tensors.count(t.name);
+      if (have == 0) continue;  // measured before the embedding was planned: it stays as loaded
+      for (size_t k = 0; k < grids.size(); ++k) {
+        const auto it = grids[k].tensors.find(t.name);
+        if (it == grids[k].tensors.end())
+          fail(source, ": the ", grids[k].format, " measurements have no value for ", t.name, " (others do)");
+        if (!std::isfinite(it->second)) fail(source, ": ", grids[k].format, ": non-finite KL for ", t.name);
+        t.kl[formats[k]] = it->second;
+      }
+      out.push_back(std::move(t));
+      continue;
+    }
     for (size_t k = 0; k < grids.size(); ++k) {
       const SensitivityGrid& g = grids[k];
       const WeightFormat f = formats[k];
@@ -168,8 +190,8 @@ PrecisionPlan make_plan(const std::vector<TensorSensitivity>& sens, WeightFormat
   if (budget.max_bytes && plan.bytes > *budget.max_bytes) {
     if (given.bits)
       fail("sensitivity: even the smallest formats need ", 8.0 * double(plan.bytes) / double(params),
-           " bits per linear weight (their scales included), over --bits ", *given.bits);
-    fail("sensitivity: even the smallest formats need ", plan.bytes, " bytes of linear weights, over --max-bytes ",
+           " bits per planned weight (their scales included), over --bits ", *given.bits);
+    fail("sensitivity: even the smallest formats need ", plan.bytes, " bytes of planned weights, over --max-bytes ",
          *budget.max_bytes);
   }
   for (;;) {

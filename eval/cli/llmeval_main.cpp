@@ -124,8 +124,10 @@ int main(int argc, char** argv) {
   sens->add_option("--ctx", so.ctx, "Window length")->check(llmrun::cli::at_least(1));
   sens->add_option("--candidates", so.candidates, std::string("Formats to try per tensor (default ") + llmrun::eval::kDefaultPlanCandidates + ")");
   sens->add_option("--max-kl", so.max_kl, "Budget: smallest plan whose predicted mean KL is at most this");
-  sens->add_option("--max-bytes", so.max_bytes, "Budget: lowest-KL plan whose linear weights fit in this many bytes");
-  sens->add_option("--bits", so.bits, "Budget: lowest-KL plan at this many bits per linear weight");
+  sens->add_option("--max-bytes", so.max_bytes,
+                   "Budget: lowest-KL plan whose planned weights (linear, embedding, untied LM head) fit in this many bytes");
+  sens->add_option("--bits", so.bits,
+                   "Budget: lowest-KL plan at this many bits per planned weight (linear, embedding, untied LM head)");
   sens->add_option("--measured", so.measured,
                    "Re-plan from the measurements in an earlier run's results.json (-o DIR) instead of measuring; "
                    "same model, baseline, --calib-tokens and --ctx")

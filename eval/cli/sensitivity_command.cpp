@@ -64,6 +64,7 @@ std::vector<TensorSensitivity> measured_sensitivity(const std::string& file, Dec
       grid.format = g.at("format").get<std::string>();
       grid.projections = g.at("projections").get<std::vector<std::string>>();
       grid.kl = g.at("kl").get<std::vector<std::vector<double>>>();
+      if (g.contains("tensors")) grid.tensors = g.at("tensors").get<std::map<std::string, double>>();
       grids.push_back(std::move(grid));
     }
   } catch (const nlohmann::json::exception& e) {
@@ -101,18 +102,19 @@ int run_sensitivity(const CommonOptions& common, const SensitivityOptions& o) {
   }
 
   PlanBudget budget;
-  int64_t linear_params = 0;
-  for (const TensorSensitivity& t : sens) linear_params += t.rows * t.cols;
+  int64_t planned_params = 0;
+  for (const TensorSensitivity& t : sens) planned_params += t.rows * t.cols;
   if (o.max_kl > 0) budget.max_kl = o.max_kl;
   if (o.max_bytes > 0) budget.max_bytes = o.max_bytes;
   if (o.bits > 0) budget.bits = o.bits;
   const PrecisionPlan plan = make_plan(sens, baseline, budget);
   write_precision_plan(o.plan, plan.tensors, std::nullopt,
                        "llmeval sensitivity on " + ctx.model_dir() + ": predicted KL " + std::to_string(plan.predicted_kl) +
-                           ", linear weights " + std::to_string(plan.bytes) + " bytes (" +
-                           std::to_string(8.0 * double(plan.bytes) / double(linear_params)) + " bits/weight)");
+                           ", planned weights " + std::to_string(plan.bytes) + " bytes (" +
+                           std::to_string(8.0 * double(plan.bytes) / double(planned_params)) + " bits/weight)");
   std::cerr << "llmeval: wrote " << o.plan << ": predicted KL " << plan.predicted_kl << ", "
-            << 8.0 * double(plan.bytes) / double(linear_params) << " bits per linear weight\n";
+            << 8.0 * double(plan.bytes) / double(planned_params) << " bits per planned weight ("
+            << sens.size() << " tensors)\n";
 
   EvalReport report = ctx.new_report("sensitivity");
   report.info["calibration"] = path + " (first " + std::to_string(calib.size()) + " tokens)";
@@ -130,17 +132,31 @@ int run_sensitivity(const CommonOptions& common, const SensitivityOptions& o) {
       const size_t col = size_t(std::find(grid.projections.begin(), grid.projections.end(), t.projection) -
                                 grid.projections.begin());
       if (col < grid.projections.size()) grid.kl[size_t(t.layer)][col] = t.kl.at(f);
+      else grid.tensors[t.name] = t.kl.at(f);
     }
     report.sensitivity.push_back(grid);
   }
-  // The plan and the uniform candidates, measured on held-out text against the baseline.
+  // The plan and the uniform candidates, measured on held-out text against the baseline;
+  // each candidate over the same tensors as the plan (the embedding / LM head too when
+  // planned), so the bytes compare.
+  bool plans_embedding = false, plans_head = false;
+  for (const TensorSensitivity& t : sens) {
+    plans_embedding = plans_embedding || t.name == "model.embed_tokens.weight";
+    plans_head = plans_head || t.name == "lm_head.weight";
+  }
+  auto uniform = [&](WeightFormat f) {
+    const std::string name = format_name(f);
+    if (!plans_embedding && !plans_head) return name;
+    return "mixed:attn=" + name + ",mlp=" + name + (plans_embedding ? ",embed=" + name : "") +
+           (plans_head ? ",lm_head=" + name : "");
+  };
   PrecisionRow base_row;
   base_row.precision = common.baseline;
   fill_size(base_row, base.summary);
   report.rows.push_back(base_row);
   if (holdout.size() >= 2) {
     std::vector<std::string> specs = {"@" + o.plan};
-    for (WeightFormat f : candidates) specs.push_back(format_name(f));
+    for (WeightFormat f : candidates) specs.push_back(uniform(f));
     for (const std::string& spec : specs) {
       LoadedModel m = ctx.load(spec);
       const KlResult r = compare_models(*base.model, *m.model, holdout, window, progress_callback(spec));

@@ -105,8 +105,11 @@ nlohmann::ordered_json report_json(const EvalReport& report) {
     j["rows"].push_back(std::move(r));
   }
   j["sensitivity"] = nlohmann::ordered_json::array();
-  for (const SensitivityGrid& grid : report.sensitivity)
-    j["sensitivity"].push_back({{"format", grid.format}, {"projections", grid.projections}, {"kl", grid.kl}});
+  for (const SensitivityGrid& grid : report.sensitivity) {
+    nlohmann::ordered_json g = {{"format", grid.format}, {"projections", grid.projections}, {"kl", grid.kl}};
+    if (!grid.tensors.empty()) g["tensors"] = grid.tensors;
+    j["sensitivity"].push_back(std::move(g));
+  }
   return j;
 }
 

@@ -28,13 +28,18 @@ TEST_F(Llmeval, SensitivityPlanMeetsBudgetAndBeatsUniform) {
   auto r = llmeval(common + "--max-kl " + std::to_string(budget) + " --plan " + (out_ / "plan.json").string() +
                    " --out " + out_.string() + " 2>/dev/null", false);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto rows = results()["rows"];  // fp16, @plan and the 4 default candidates on the held-out text
-  ASSERT_EQ(rows.size(), 6u);
+  auto rows = results()["rows"];  // fp16, @plan and the 5 default candidates on the held-out text
+  ASSERT_EQ(rows.size(), 7u);
   const double plan_kl = rows[1]["mean_kl"];
   EXPECT_LE(plan_kl, budget) << r.output;
   EXPECT_TRUE(fs::exists(out_ / "sensitivity-int8-g32.svg") || fs::exists(out_ / "sensitivity.svg"));
   const auto plan = nlohmann::json::parse(testing::read_file((out_ / "plan.json").string()));
-  EXPECT_EQ(plan["tensors"].size(), 35u);  // 5 layers x 7 projections
+  EXPECT_EQ(plan["tensors"].size(), 36u);  // the embedding (tied to the head), 5 layers x 7 projections
+  EXPECT_TRUE(plan["tensors"].contains("model.embed_tokens.weight"));
+  for (const auto& grid : results()["sensitivity"]) {
+    ASSERT_TRUE(grid.contains("tensors")) << grid["format"];
+    EXPECT_GT(grid["tensors"]["model.embed_tokens.weight"].get<double>(), 0.0) << grid["format"];
+  }
 
   // Another budget from the same measurements: no forward pass over the calibration text
   // (--holdout-tokens 0 skips the check too), the predicted KL read back from the grids.
@@ -45,7 +50,7 @@ TEST_F(Llmeval, SensitivityPlanMeetsBudgetAndBeatsUniform) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("re-planning from the measurements in"), std::string::npos) << r.output;
   const auto plan7 = nlohmann::json::parse(testing::read_file((out_ / "plan7.json").string()));
-  EXPECT_EQ(plan7["tensors"].size(), 35u);
+  EXPECT_EQ(plan7["tensors"].size(), 36u);
   EXPECT_NE(plan7["comment"].get<std::string>().find("bits/weight"), std::string::npos);
   // Measurements from other calibration settings are refused, naming the flag.
   r = llmeval("sensitivity --model " + dir + " --calib " + text + " --calib-tokens 512 --bits 7" + measured);
@@ -53,12 +58,14 @@ TEST_F(Llmeval, SensitivityPlanMeetsBudgetAndBeatsUniform) {
   EXPECT_NE(r.output.find("--calib-tokens"), std::string::npos) << r.output;
 
   // Uniform per-row fp8 costs 8 bits + an fp32 scale per row (~8.45 bits here): a plan of
-  // at most 8.4 bits per linear weight from per-row fp6/fp8 and fp16 must be smaller and better.
+  // at most 8.4 bits per planned weight from per-row fp6/fp8 and fp16 must be smaller and
+  // better than fp8-row over the same tensors (the embedding included).
   r = llmeval(common + "--bits 8.4 --candidates fp8-row,fp6-e3m2 --plan " + (out_ / "plan8.json").string() + " --out " +
                   out_.string() + " 2>/dev/null", false);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  rows = results()["rows"];  // fp16, @plan8, fp8-row, fp6-e3m2
+  rows = results()["rows"];  // fp16, @plan8, fp8-row +emb, fp6-e3m2 +emb
   ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[2]["precision"], "mixed:attn=fp8-row,mlp=fp8-row,embed=fp8-row");
   EXPECT_LE(rows[1]["weight_bytes"].get<int64_t>(), rows[2]["weight_bytes"].get<int64_t>()) << r.output;
   EXPECT_LT(rows[1]["mean_kl"].get<double>(), rows[2]["mean_kl"].get<double>()) << r.output;
 }

@@ -3,6 +3,9 @@
 
 #include "eval/sensitivity.h"
 #include "runtime/error.h"
+#include "runtime/model_loader.h"
+#include "tests/quiet_load.h"
+#include "tests/test_support.h"
 
 namespace llmrun::eval {
 namespace {
@@ -41,8 +44,43 @@ TEST(SensitivityPlan, ABitBudgetBelowTheSmallestFormatNamesBits) {
   } catch (const Error& e) {
     const std::string m = e.what();
     EXPECT_NE(m.find("over --bits 5"), std::string::npos) << m;
-    EXPECT_NE(m.find("bits per linear weight"), std::string::npos) << m;
+    EXPECT_NE(m.find("bits per planned weight"), std::string::npos) << m;
   }
+}
+
+// Saved measurements: the embedding / LM head join the plan when every grid has them,
+// stay out when none has (runs that planned the linear tensors alone), and a grid missing
+// one that others have is refused by name.
+TEST(SensitivityPlan, SavedMeasurementsOfTheEmbeddingJoinWhenEveryGridHasThem) {
+  std::unique_ptr<Backend> backend = make_backend({"cpu", 1});
+  LoadedModel m = load_model(testing::test_data("models/qwen3-tiny"), *backend, testing::quiet_load("fp16"));
+  const int64_t layers = m.config.num_layers;
+  std::vector<SensitivityGrid> grids(2);
+  grids[0].format = "fp6-e2m3";
+  grids[1].format = "int8-g32";
+  for (SensitivityGrid& g : grids) {
+    g.projections = {"q", "k", "v", "o", "gate", "up", "down"};
+    g.kl.assign(size_t(layers), std::vector<double>(7, 0.001));
+  }
+  const size_t linear = size_t(layers) * 7;
+  EXPECT_EQ(sensitivity_from_grids(*m.model, grids, "saved").size(), linear);
+
+  grids[0].tensors["model.embed_tokens.weight"] = 0.02;
+  try {
+    sensitivity_from_grids(*m.model, grids, "saved");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("int8-g32 measurements have no value for model.embed_tokens.weight"), std::string::npos) << msg;
+  }
+
+  grids[1].tensors["model.embed_tokens.weight"] = 0.003;
+  const std::vector<TensorSensitivity> all = sensitivity_from_grids(*m.model, grids, "saved");
+  ASSERT_EQ(all.size(), linear + 1);  // qwen3-tiny ties its head: no lm_head.weight
+  EXPECT_EQ(all[0].name, "model.embed_tokens.weight");
+  EXPECT_EQ(all[0].layer, -1);
+  EXPECT_EQ(all[0].rows, m.config.vocab_size);
+  EXPECT_DOUBLE_EQ(all[0].kl.at(parse_weight_format("int8-g32")), 0.003);
 }
 
 }  // namespace
