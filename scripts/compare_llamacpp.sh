@@ -134,10 +134,17 @@ for q in $quants; do
   done
 done
 
-# 3. llmrun KL on the same windows and positions.
-step "llmrun KL" /dev/null "$work/llmrun-kl.log" \
-  "$python" "$helper" llmrun-kl --llmeval "$llmeval" --model "$llmrun_model" --kld-base "$work/F16.kld" \
-  --gguf "$work/F16.gguf" --text "$text" --precisions "$precisions" --threads "$threads" --out "$work/llmrun-kl.json"
+# 3. llmrun KL on the same windows and positions (kept, like llama.cpp's, when an earlier
+# call measured the same model and precisions against the same base).
+kl_args="$llmrun_model $precisions $(stat -c %Y "$work/F16.kld")"
+if [ -f "$work/llmrun-kl.json" ] && [ "$(cat "$work/llmrun-kl.args" 2>/dev/null)" = "$kl_args" ]; then
+  echo "   kept $work/llmrun-kl.json from an earlier run" | tee -a "$log" >&2
+else
+  step "llmrun KL" /dev/null "$work/llmrun-kl.log" \
+    "$python" "$helper" llmrun-kl --llmeval "$llmeval" --model "$llmrun_model" --kld-base "$work/F16.kld" \
+    --gguf "$work/F16.gguf" --text "$text" --precisions "$precisions" --threads "$threads" --out "$work/llmrun-kl.json"
+  echo "$kl_args" > "$work/llmrun-kl.args"
+fi
 
 # 4. Speed: decode 64 tokens from an empty context, prefill 512 (3 repetitions each side).
 ms=(-m "$work/F16.gguf"); for q in $quants; do ms+=(-m "$work/$q.gguf"); done
