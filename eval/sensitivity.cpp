@@ -44,6 +44,7 @@ TensorSensitivity unmeasured(const WeightSlot& slot, int64_t layers) {
   if (slot.role == WeightRole::linear) t.layer = std::stoll(slot.hf_name.substr(std::string("model.layers.").size()));
   else t.layer = slot.role == WeightRole::embedding ? -1 : layers - 1;
   t.projection = projection_of(slot.hf_name);
+  t.role = slot.role;
   t.rows = slot.rows;
   t.cols = slot.cols;
   return t;

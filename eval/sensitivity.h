@@ -21,6 +21,7 @@ struct TensorSensitivity {
   std::string name;        // HF tensor name
   int64_t layer = 0;       // the first layer a swap changes: -1 for the embedding
   std::string projection;  // q, k, v, o, gate, up, down; empty for the embedding / LM head
+  WeightRole role = WeightRole::linear;
   int64_t rows = 0, cols = 0;
   std::map<WeightFormat, double> kl;  // mean KL increase per candidate format
 };

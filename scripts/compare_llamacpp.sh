@@ -108,12 +108,12 @@ done
 # 2. llama.cpp KL: the F16 run writes the base log-probs, each quantized run reads them.
 # A run whose log is complete is kept from an earlier call into the same work folder
 # (delete the log to redo it); the F16 run only with the same text and chunk count.
-kept() {  # kept LOG PATTERN: the log exists and holds its final statistics
-  [ -f "$1" ] && grep -Eq "$2" "$1" && { echo "   kept $1 from an earlier run" | tee -a "$log" >&2; }
+kept() {  # kept FILE PATTERN [ARGS_FILE ARGS]: FILE is complete (holds PATTERN) and was made with ARGS
+  [ -f "$1" ] && grep -Eq "$2" "$1" && { [ $# -lt 4 ] || [ "$(cat "$3" 2>/dev/null)" = "$4" ]; } &&
+    { echo "   kept $1 from an earlier run" | tee -a "$log" >&2; }
 }
 base_args="$text $chunks"
-if ! { kept "$work/perplexity-F16.log" 'Final estimate: PPL' && [ -f "$work/F16.kld" ] &&
-       [ "$(cat "$work/F16.args" 2>/dev/null)" = "$base_args" ]; }; then
+if ! { [ -f "$work/F16.kld" ] && kept "$work/perplexity-F16.log" 'Final estimate: PPL' "$work/F16.args" "$base_args"; }; then
   step "llama-perplexity F16" "$work/perplexity-F16.log" "$work/perplexity-F16.log" \
     "$build/bin/llama-perplexity" -m "$work/F16.gguf" -f "$text" -c 512 --chunks "$chunks" -t "$threads" \
     --kl-divergence-base "$work/F16.kld"
@@ -137,9 +137,7 @@ done
 # 3. llmrun KL on the same windows and positions (kept, like llama.cpp's, when an earlier
 # call measured the same model and precisions against the same base).
 kl_args="$llmrun_model $precisions $(stat -c %Y "$work/F16.kld")"
-if [ -f "$work/llmrun-kl.json" ] && [ "$(cat "$work/llmrun-kl.args" 2>/dev/null)" = "$kl_args" ]; then
-  echo "   kept $work/llmrun-kl.json from an earlier run" | tee -a "$log" >&2
-else
+if ! kept "$work/llmrun-kl.json" '"rows"' "$work/llmrun-kl.args" "$kl_args"; then
   step "llmrun KL" /dev/null "$work/llmrun-kl.log" \
     "$python" "$helper" llmrun-kl --llmeval "$llmeval" --model "$llmrun_model" --kld-base "$work/F16.kld" \
     --gguf "$work/F16.gguf" --text "$text" --precisions "$precisions" --threads "$threads" --out "$work/llmrun-kl.json"

@@ -141,8 +141,8 @@ int run_sensitivity(const CommonOptions& common, const SensitivityOptions& o) {
   // planned), so the bytes compare.
   bool plans_embedding = false, plans_head = false;
   for (const TensorSensitivity& t : sens) {
-    plans_embedding = plans_embedding || t.name == "model.embed_tokens.weight";
-    plans_head = plans_head || t.name == "lm_head.weight";
+    plans_embedding = plans_embedding || t.role == WeightRole::embedding;
+    plans_head = plans_head || t.role == WeightRole::lm_head;
   }
   auto uniform = [&](WeightFormat f) {
     const std::string name = format_name(f);

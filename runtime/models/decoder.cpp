@@ -58,8 +58,12 @@ std::vector<float> DecoderModel::forward_batch(const std::vector<Sequence>& sequ
                                                const ForwardObserver& observe) {
   int64_t out_rows = 0;
   run(sequences, rows, observe, &out_rows);
-  std::vector<float> host(static_cast<size_t>(out_rows * config_.vocab_size));
-  backend_.to_host(*backend_.view_rows(*workspace_.logits, 0, out_rows), host.data());
+  return logits_on_host(out_rows);
+}
+
+std::vector<float> DecoderModel::logits_on_host(int64_t rows) {
+  std::vector<float> host(static_cast<size_t>(rows * config_.vocab_size));
+  backend_.to_host(*backend_.view_rows(*workspace_.logits, 0, rows), host.data());
   return host;
 }
 
@@ -72,11 +76,9 @@ std::vector<float> DecoderModel::forward_from_layer(int64_t first_layer, const T
     fail("forward_from_layer: the layer input must be [", ids.size(), ", ", config_.hidden_size, "] f32");
   const AttentionBatch batch = prepare({{&ids, &cache}});
   const int64_t n = int64_t(ids.size());
-  compute(batch, n, {}, nullptr, first_layer, &layer_input);
+  const int64_t rows = compute(batch, n, {}, nullptr, first_layer, &layer_input);
   cache.advance(n);
-  std::vector<float> host(size_t(n * config_.vocab_size));
-  backend_.to_host(*backend_.view_rows(*workspace_.logits, 0, n), host.data());
-  return host;
+  return logits_on_host(rows);
 }
 
 int32_t DecoderModel::forward_argmax(const std::vector<int32_t>& ids, KvCache& cache) {
@@ -169,13 +171,12 @@ void DecoderModel::run(const std::vector<Sequence>& sequences, LogitRows rows, c
       head_rows.push_back(k);
     }
   }
-  *out_rows = head_rows.empty() ? n : std::accumulate(head_rows.begin(), head_rows.end(), int64_t(0));
-  compute(batch, n, head_rows, observe);
+  *out_rows = compute(batch, n, head_rows, observe);
   for (const Sequence& s : sequences) s.cache->advance(int64_t(s.ids->size()));
 }
 
-void DecoderModel::compute(const AttentionBatch& prepared, int64_t n, const std::vector<int64_t>& head_rows,
-                           const ForwardObserver& observe, int64_t first_layer, const Tensor* layer_input) {
+int64_t DecoderModel::compute(const AttentionBatch& prepared, int64_t n, const std::vector<int64_t>& head_rows,
+                              const ForwardObserver& observe, int64_t first_layer, const Tensor* layer_input) {
   const float eps = float(config_.rms_norm_eps);
   Workspace& w = workspace_;
   auto id_rows = backend_.view_rows(*w.step_inputs, 0, n);
@@ -228,6 +229,7 @@ void DecoderModel::compute(const AttentionBatch& prepared, int64_t n, const std:
   if (observe) observe("final_norm", *final_normed);
   auto logits = backend_.view_rows(*w.logits, 0, out_rows);  // [out_rows, vocab]
   backend_.linear(*final_normed, weights_.head(), nullptr, *logits);
+  return out_rows;
 }
 
 void DecoderModel::attention_block(int64_t layer, const Tensor& x, const AttentionBatch& batch, Tensor& out) {

@@ -101,9 +101,12 @@ class DecoderModel {
   // Issues the layers and the head for `batch` (no uploads, no reads: capturable); the
   // logits stay on the backend in workspace_.logits (its first `out_rows` rows).
   // first_layer > 0 starts there from layer_input instead of the embedding. head_rows: how
-  // many of each segment's last rows go through the head (empty: every row).
-  void compute(const AttentionBatch& batch, int64_t n, const std::vector<int64_t>& head_rows,
-               const ForwardObserver& observe, int64_t first_layer = 0, const Tensor* layer_input = nullptr);
+  // many of each segment's last rows go through the head (empty: every row). Returns the
+  // number of logit rows written.
+  int64_t compute(const AttentionBatch& batch, int64_t n, const std::vector<int64_t>& head_rows,
+                  const ForwardObserver& observe, int64_t first_layer = 0, const Tensor* layer_input = nullptr);
+  // The first `rows` rows of workspace_.logits, copied to the host.
+  std::vector<float> logits_on_host(int64_t rows);
   void run(const std::vector<Sequence>& sequences, LogitRows rows, const ForwardObserver& observe,
            int64_t* out_rows);
   // One decode step of one sequence, replayed from a captured graph where the backend can
