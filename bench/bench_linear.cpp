@@ -4,6 +4,8 @@
 //   gemv_warm/<isa>/<fmt>/...                    the same weights every iteration (in
 //                                                L2/L3): the decoders' compute cost
 //   gemm/<isa>/<fmt>/<in>x<out>/n128/t<threads>  prefill of 128 tokens
+//   gemm/<isa>/<fmt>/<in>x<out>/n<4..64>/t1      short prompts (the best ISA, three formats)
+//   gemm/<isa>/<fmt>/<in>x<out>/n512/t1          SmolLM2-135M's prefill shapes (idem)
 //   .../lut                                      fp8/fp6 decoded through a table gather
 //   <isa> = avx2, avx512 (those this CPU runs) or scalar (the reference)
 //   read/t<threads>, memcpy/t<threads>     memory bandwidth of this machine, same binary
@@ -41,6 +43,7 @@ const Shape kShapes[] = {{1024, 3072, "0.6B up/gate"},
                          {1024, 2048, "0.6B q"},
                          {1024, 151936, "0.6B lm head"},
                          {2560, 9728, "4B up/gate"}};
+const Shape kSmolShapes[] = {{576, 1536, "135M up/gate"}, {1536, 576, "135M down"}, {576, 576, "135M q/o"}};
 
 // Copies of one weight: a pool of 64 random rows encoded once and repeated.
 std::vector<std::unique_ptr<CpuWeight>> make_weights(const CodecRecord& c, int64_t rows, int64_t cols,
@@ -188,6 +191,21 @@ void register_all() {
             [=](benchmark::State& s) { bm_linear(s, c, small, 128, t, isa, MinifloatDecode::bits, false); });
       if (t == 2 && (c->format == WeightFormat::f16 || c->format == WeightFormat::fp6_e3m2))
         reg("gemm/scalar/" + base, [=](benchmark::State& s) { bm_linear(s, c, small, 128, t, KernelIsa::scalar, MinifloatDecode::bits, false); });
+    }
+  // A 512-token prefill through SmolLM2-135M's linear layers (hidden 576, intermediate 1536).
+  for (const Shape& shape : kSmolShapes)
+    for (WeightFormat f : {WeightFormat::f16, WeightFormat::int8_g32, WeightFormat::fp6_e2m3_g32}) {
+      const CodecRecord* c = &codec(f);
+      reg("gemm/" + std::string(kernel_isa_name(best)) + "/" + c->name + "/" + shape_name(shape) + "/n512/t1",
+          [=](benchmark::State& s) { bm_linear(s, c, shape, 512, 1, best, MinifloatDecode::bits, false); });
+    }
+  // Prefill of short prompts, where decoding W is shared by few tokens.
+  for (int64_t n : {4, 6, 8, 12, 16, 24, 32, 64})
+    for (WeightFormat f : {WeightFormat::f16, WeightFormat::int8_g32, WeightFormat::fp6_e2m3_g32}) {
+      const CodecRecord* c = &codec(f);
+      reg("gemm/" + std::string(kernel_isa_name(best)) + "/" + c->name + "/" + shape_name(small) + "/n" +
+              std::to_string(n) + "/t1",
+          [=](benchmark::State& s) { bm_linear(s, c, small, n, 1, best, MinifloatDecode::bits, false); });
     }
   // Batched decode: 2..8 tokens share one pass over W.
   for (int64_t n : {2, 4, 8}) {

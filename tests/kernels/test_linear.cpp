@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "kernels/cpu/linear.h"
+#include "kernels/cpu/simd/linear_simd.h"
 #include "kernels/quant/fp6_e2m3.h"
 #include "kernels/quant/fp6_e3m2.h"
 #include "kernels/quant/fp8_e4m3.h"
@@ -158,8 +159,20 @@ void report_skipped_families() {
 
 const int64_t kCols[] = {1, 7, 8, 9, 64, 769, 5125};
 const int64_t kRows[] = {1, 3, 17, 64};
-// 1..3 tokens take the decode kernels, more the prefill kernels: both sides of the switch.
-const int64_t kTokens[] = {1, 2, 3, 4, 5, 8, 9, 33};
+// 1..3 tokens take the decode kernels, more the prefill kernels: both sides of the switch,
+// and both prefill micro-kernels (dot products below kGemmBroadcastMinTokens tokens,
+// broadcasts from there: 24 is whole groups of 12 and 6 tokens, 33 ends in a partial one).
+constexpr int64_t kTokens[] = {1, 2, 3, 4, 5, 8, 9, 24, 33};
+constexpr bool tokens_reach_every_kernel() {
+  bool gemv = false, dot = false, broadcast_partial = false;
+  for (int64_t n : kTokens) {
+    gemv |= n <= simd::kGemvMaxTokens;
+    dot |= n > simd::kGemvMaxTokens && n < simd::kGemmBroadcastMinTokens;
+    broadcast_partial |= n >= simd::kGemmBroadcastMinTokens && n % simd::kGemmMaxTokens != 0;
+  }
+  return gemv && dot && broadcast_partial;
+}
+static_assert(tokens_reach_every_kernel(), "kTokens must reach the GEMV, dot and broadcast kernels");
 
 // ---- tests ---------------------------------------------------------------------------------
 

@@ -13,11 +13,15 @@
 // k % kStep weights of a row go through the codec's own decode_row into a zero-padded
 // buffer, so no load reads past a row.
 //
-// Prefill and larger batches, n > 3 (GEMM): each thread owns tiles of kGemmTileRows rows; for every
-// kGemmTileCols-wide slice of k it decodes the tile's rows once to fp32 (exact code values,
-// zero-padded to whole vectors), then a 4-row x kGemmTokens micro-kernel (12 accumulators
-// of 16 AVX2 registers, 24 of 32 AVX-512 registers) runs over every token, adding each slice's dot products into out. out is scaled and
-// biased when the tile is done.
+// Prefill and larger batches, n > 3 (GEMM): each thread owns tiles of kGemmRowVecs vectors of
+// rows (16 AVX2, 32 AVX-512); for every kGemmTileCols-wide slice of k it decodes the tile's
+// rows once to fp32 (exact code values). From kGemmBroadcastMinTokens tokens the slice is
+// laid out k-major and a micro-kernel of kGemmRowVecs x kGemmTokens accumulators (2 x 6 of
+// 16 AVX2 registers, 2 x 12 of 32 AVX-512 registers) runs over every token: per k one load
+// of the tile's weights and one broadcast of each token's x (packed k-major beforehand), no
+// horizontal sums. Fewer tokens take 4-row dot products on the slice as decoded (the
+// transposition would cost more than it saves). Each slice's products are added into out,
+// which is scaled and biased when the tile is done.
 #include <immintrin.h>
 #include <omp.h>
 
@@ -210,10 +214,91 @@ void gemv_any(const D& dec, const LinearProblem& p) {
 
 // ---- prefill: GEMM -------------------------------------------------------------------------
 
-// out[t * ldo + r] += dot(w[r * ldw ..], x[t * ldx ..]) over len (whole vectors) values,
-// for RB rows and NT tokens.
+// 8 x 8 fp32 block: dst[c * ldd + r] = src[r * lds + c].
+inline void transpose8x8(const float* src, int64_t lds, float* dst, int64_t ldd) {
+  __m256 r[8], t[8];
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * lds);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+    r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int i = 0; i < 4; ++i) {
+    _mm256_storeu_ps(dst + i * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+    _mm256_storeu_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+  }
+}
+
+// out[t * ldo + r] (+)= sum over k < len of tile[k * kRows + r] * x[k * kGemmTokens + t],
+// for NT tokens and the tile's kRows = kGemmRowVecs vectors of rows, of which the first
+// `rows` are written. Each step loads the rows' weights at k once and multiplies them by
+// every token's x[k], broadcast: no horizontal sums, and the weights' loads are shared by NT
+// tokens. x is packed k-major (pack_tokens), so the broadcasts read one stream.
+template <class Vec, int NT>
+void micro(const float* tile, int64_t len, const float* x, float* out, int64_t ldo, int rows, bool accumulate) {
+  using V = typename Vec::V;
+  constexpr int RV = Vec::kGemmRowVecs, kRows = RV * Vec::kLanes;
+  V acc[NT][RV];
+#pragma GCC unroll 16
+  for (int t = 0; t < NT; ++t)
+#pragma GCC unroll 4
+    for (int v = 0; v < RV; ++v) acc[t][v] = Vec::zero();
+  for (int64_t k = 0; k < len; ++k) {
+    V w[RV];
+#pragma GCC unroll 4
+    for (int v = 0; v < RV; ++v) w[v] = Vec::load(tile + k * kRows + v * Vec::kLanes);
+#pragma GCC unroll 16
+    for (int t = 0; t < NT; ++t) {
+      const V b = Vec::set1(x[k * Vec::kGemmTokens + t]);
+#pragma GCC unroll 4
+      for (int v = 0; v < RV; ++v) acc[t][v] = Vec::fma(w[v], b, acc[t][v]);
+    }
+  }
+  for (int t = 0; t < NT; ++t)
+    for (int v = 0; v < RV; ++v) {
+      float* o = out + t * ldo + v * Vec::kLanes;
+      const int left = rows - v * Vec::kLanes;
+      if (left >= Vec::kLanes) {
+        Vec::store(o, accumulate ? Vec::add(Vec::load(o), acc[t][v]) : acc[t][v]);
+      } else if (left > 0) {  // the last tile of a matrix whose rows are no whole number of tiles
+        Vec::store_first(o, accumulate ? Vec::add(Vec::load_first(o, left), acc[t][v]) : acc[t][v], left);
+      }
+    }
+}
+
+template <class Vec, int NT = Vec::kGemmTokens>
+void micro_tokens(int nt, const float* tile, int64_t len, const float* x, float* out, int64_t ldo, int rows,
+                  bool accumulate) {
+  if constexpr (NT >= 1) {
+    if (nt == NT) return micro<Vec, NT>(tile, len, x, out, ldo, rows, accumulate);
+    return micro_tokens<Vec, NT - 1>(nt, tile, len, x, out, ldo, rows, accumulate);
+  }
+}
+
+// x [n, k] -> groups of kGemmTokens tokens, each [k, kGemmTokens] (a short last group keeps
+// the stride; its missing tokens are never read).
+template <class Vec>
+void pack_tokens(const LinearProblem& p, float* packed) {
+  constexpr int64_t kT = Vec::kGemmTokens;
+#pragma omp for schedule(static)
+  for (int64_t t = 0; t < p.n; ++t) {
+    const float* src = p.x + t * p.k;
+    float* dst = packed + t / kT * kT * p.k + t % kT;
+    for (int64_t k = 0; k < p.k; ++k) dst[k * kT] = src[k];
+  }
+}
+
+// Few tokens (n < kGemmBroadcastMinTokens): out[t * ldo + r] += dot(w[r * ldw ..],
+// x[t * ldx ..]) over len (whole vectors) values, for RB rows and NT tokens, on the tile as
+// decoded (row-major): it costs horizontal sums but no transposition, which few tokens
+// would not amortize.
 template <class Vec, int RB, int NT>
-void micro(const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t len, float* out, int64_t ldo) {
+void micro_dot(const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t len, float* out, int64_t ldo) {
   using V = typename Vec::V;
   V acc[RB][NT];
   for (int r = 0; r < RB; ++r)
@@ -236,38 +321,33 @@ void micro(const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t len
   }
 }
 
-template <class Vec, int RB>
-void micro_tokens(int nt, const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t len, float* out,
-                  int64_t ldo) {
-  static_assert(Vec::kGemmTokens <= 6, "micro_tokens dispatches up to 6 tokens");
-  switch (nt) {
-    case 6: if constexpr (Vec::kGemmTokens >= 6) return micro<Vec, RB, 6>(w, ldw, x, ldx, len, out, ldo); break;
-    case 5: if constexpr (Vec::kGemmTokens >= 5) return micro<Vec, RB, 5>(w, ldw, x, ldx, len, out, ldo); break;
-    case 4: if constexpr (Vec::kGemmTokens >= 4) return micro<Vec, RB, 4>(w, ldw, x, ldx, len, out, ldo); break;
-    case 3: return micro<Vec, RB, 3>(w, ldw, x, ldx, len, out, ldo);
-    case 2: return micro<Vec, RB, 2>(w, ldw, x, ldx, len, out, ldo);
-    default: return micro<Vec, RB, 1>(w, ldw, x, ldx, len, out, ldo);
+template <class Vec, int RB, int NT = Vec::kGemmDotTokens>
+void micro_dot_tokens(int nt, const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t len, float* out,
+                      int64_t ldo) {
+  if constexpr (NT >= 1) {
+    if (nt == NT) return micro_dot<Vec, RB, NT>(w, ldw, x, ldx, len, out, ldo);
+    return micro_dot_tokens<Vec, RB, NT - 1>(nt, w, ldw, x, ldx, len, out, ldo);
   }
-  __builtin_trap();  // nt > Vec::kGemmTokens never comes here
 }
 
 template <class Vec>
-void micro_any(int rb, int nt, const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t len,
-               float* out, int64_t ldo) {
+void micro_dot_any(int rb, int nt, const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t len,
+                   float* out, int64_t ldo) {
   switch (rb) {
-    case 4: return micro_tokens<Vec, 4>(nt, w, ldw, x, ldx, len, out, ldo);
-    case 3: return micro_tokens<Vec, 3>(nt, w, ldw, x, ldx, len, out, ldo);
-    case 2: return micro_tokens<Vec, 2>(nt, w, ldw, x, ldx, len, out, ldo);
-    default: return micro_tokens<Vec, 1>(nt, w, ldw, x, ldx, len, out, ldo);
+    case 4: return micro_dot_tokens<Vec, 4>(nt, w, ldw, x, ldx, len, out, ldo);
+    case 3: return micro_dot_tokens<Vec, 3>(nt, w, ldw, x, ldx, len, out, ldo);
+    case 2: return micro_dot_tokens<Vec, 2>(nt, w, ldw, x, ldx, len, out, ldo);
+    default: return micro_dot_tokens<Vec, 1>(nt, w, ldw, x, ldx, len, out, ldo);
   }
 }
 
 // Row `row` of W, values [k0, k0 + len) -> dst[round_up(len, kGemmPad)] fp32 (exact code
 // values, scale not applied, zeros past len). k0 is a multiple of kStep.
-// gs: the row's group scales (group-scaled formats), applied too.
+// gs: the row's group scales (group-scaled formats), applied too. tile_rows: the rows of a
+// tile (the thread's next tile starts that many rows further).
 template <class Vec, class D>
 void decode_span(const D& dec, const LinearProblem& p, const uint8_t* row, const uint16_t* gs, int64_t k0,
-                 int64_t len, float* dst) {
+                 int64_t len, int64_t tile_rows, float* dst) {
   using V = typename Vec::V;
   constexpr int kVecs = D::kStep / Vec::kLanes;
   constexpr bool kGrouped = IsGroupScaled<D>::value;
@@ -277,7 +357,7 @@ void decode_span(const D& dec, const LinearProblem& p, const uint8_t* row, const
   const CodecRecord& c = *p.codes_codec;
   const int64_t span_bytes = c.row_bytes(len);
   const uint8_t* next = k0 + kGemmTileCols < p.k ? row + (k0 + kGemmTileCols) / c.block_size * c.block_bytes
-                                                  : row + kGemmTileRows * p.row_bytes;
+                                                  : row + tile_rows * p.row_bytes;
   for (int64_t b = 0; b < span_bytes; b += 64) Vec::prefetch(next + b);
   const V unscale = Vec::set1(D::kUnscale);
   int64_t i = 0;
@@ -303,40 +383,61 @@ void decode_span(const D& dec, const LinearProblem& p, const uint8_t* row, const
 
 template <class Vec, class D>
 void gemm(const D& dec, const LinearProblem& p) {
-  constexpr int64_t kTR = kGemmTileRows, kTC = kGemmTileCols;
-  static_assert(kTC % D::kStep == 0 && kGemmPad % Vec::kLanes == 0, "tiles hold whole steps and vectors");
-  // x with rows padded to whole vectors (zeros), so the micro-kernel reads only whole vectors.
+  constexpr int64_t kRows = Vec::kGemmRowVecs * Vec::kLanes, kTC = kGemmTileCols;
+  static_assert(kRows <= kGemmTileRows && kRows % 8 == 0, "a tile is whole 8 x 8 blocks within the scratch");
+  static_assert(kTC % D::kStep == 0 && kTC % kGemmPad == 0 && kGemmPad % 8 == 0, "slices hold whole steps and blocks");
+  static_assert(kGemmMaxTokens % Vec::kGemmTokens == 0, "the packed x fits the scratch");
+  const bool broadcast = p.n >= kGemmBroadcastMinTokens;
+  const int64_t n_tiles = (p.m + kRows - 1) / kRows;
+  // x as the micro-kernels read it: packed k-major (broadcast), or rows zero-padded to whole
+  // vectors when k is not a multiple of kGemmPad (dot).
   const float* x = p.x;
   int64_t ldx = p.k;
-  float* tiles = p.scratch;
-  if (p.k % kGemmPad) {
-    float* xp = p.scratch + int64_t(p.threads) * kTR * kTC;
+  float* x_copy = p.scratch + int64_t(p.threads) * 2 * kGemmTileRows * kTC;
+  if (!broadcast && p.k % kGemmPad) {
     ldx = round_up(p.k, kGemmPad);
     for (int64_t t = 0; t < p.n; ++t) {
-      std::memcpy(xp + t * ldx, p.x + t * p.k, size_t(p.k) * sizeof(float));
-      std::memset(xp + t * ldx + p.k, 0, size_t(ldx - p.k) * sizeof(float));
+      std::memcpy(x_copy + t * ldx, p.x + t * p.k, size_t(p.k) * sizeof(float));
+      std::memset(x_copy + t * ldx + p.k, 0, size_t(ldx - p.k) * sizeof(float));
     }
-    x = xp;
+    x = x_copy;
   }
-  const int64_t n_tiles = (p.m + kTR - 1) / kTR;
 #pragma omp parallel num_threads(p.threads) if (p.parallel)
   {
-    float* tile = tiles + int64_t(omp_get_thread_num()) * kTR * kTC;  // [kTR, kTC] fp32
+    if (broadcast) pack_tokens<Vec>(p, x_copy);  // ends in a barrier (omp for)
+    // The slice decoded row by row ([kRows, kTC]), and for the broadcast kernel transposed
+    // to its layout ([kTC, kRows]: the tile's rows side by side for each k).
+    float* rows_first = p.scratch + int64_t(omp_get_thread_num()) * 2 * kGemmTileRows * kTC;
+    float* tile = rows_first + kGemmTileRows * kTC;
 #pragma omp for schedule(static)
     for (int64_t ti = 0; ti < n_tiles; ++ti) {
-      const int64_t r0 = ti * kTR, rows = min_i64(kTR, p.m - r0);
-      for (int64_t t = 0; t < p.n; ++t) std::memset(p.out + t * p.m + r0, 0, size_t(rows) * sizeof(float));
+      const int64_t r0 = ti * kRows, rows = min_i64(kRows, p.m - r0);
+      // Rows past the matrix multiply as zeros (never garbage: a NaN or a subnormal there
+      // would cost time) and are not written.
+      if (rows < kRows) std::memset(rows_first + rows * kTC, 0, size_t((kRows - rows) * kTC) * sizeof(float));
+      if (!broadcast)
+        for (int64_t t = 0; t < p.n; ++t) std::memset(p.out + t * p.m + r0, 0, size_t(rows) * sizeof(float));
       for (int64_t k0 = 0; k0 < p.k; k0 += kTC) {
-        const int64_t len = min_i64(kTC, p.k - k0), len_padded = round_up(len, kGemmPad);
+        const int64_t len = min_i64(kTC, p.k - k0);
         for (int64_t r = 0; r < rows; ++r)
           decode_span<Vec>(dec, p, p.w + (r0 + r) * p.row_bytes,
-                           p.group_scales ? p.group_scales + (r0 + r) * p.groups_per_row : nullptr, k0, len,
-                           tile + r * kTC);
-        for (int64_t t0 = 0; t0 < p.n; t0 += Vec::kGemmTokens) {
-          const int nt = int(min_i64(Vec::kGemmTokens, p.n - t0));
-          for (int64_t rr = 0; rr < rows; rr += 4)
-            micro_any<Vec>(int(min_i64(4, rows - rr)), nt, tile + rr * kTC, kTC, x + t0 * ldx + k0, ldx,
-                           len_padded, p.out + t0 * p.m + r0 + rr, p.m);
+                           p.group_scales ? p.group_scales + (r0 + r) * p.groups_per_row : nullptr, k0, len, kRows,
+                           rows_first + r * kTC);
+        if (broadcast) {
+          for (int64_t c = 0; c < round_up(len, 8); c += 8)
+            for (int64_t r = 0; r < kRows; r += 8)
+              transpose8x8(rows_first + r * kTC + c, kTC, tile + c * kRows + r, kRows);
+          for (int64_t t0 = 0; t0 < p.n; t0 += Vec::kGemmTokens)
+            micro_tokens<Vec>(int(min_i64(Vec::kGemmTokens, p.n - t0)), tile, len,
+                              x_copy + t0 * p.k + k0 * Vec::kGemmTokens, p.out + t0 * p.m + r0, p.m, int(rows),
+                              k0 > 0);
+        } else {
+          for (int64_t t0 = 0; t0 < p.n; t0 += Vec::kGemmDotTokens) {
+            const int nt = int(min_i64(Vec::kGemmDotTokens, p.n - t0));
+            for (int64_t rr = 0; rr < rows; rr += 4)
+              micro_dot_any<Vec>(int(min_i64(4, rows - rr)), nt, rows_first + rr * kTC, kTC, x + t0 * ldx + k0, ldx,
+                                 round_up(len, kGemmPad), p.out + t0 * p.m + r0 + rr, p.m);
+          }
         }
       }
       for (int64_t t = 0; t < p.n; ++t) {

@@ -14,14 +14,23 @@
 
 namespace llmrun::cpu::simd {
 
-// Prefill tiling: W is decoded kGemmTileRows x kGemmTileCols at a time into a per-thread
-// fp32 buffer (16 KiB: stays in L1 beside a group of tokens' x while they pass over it;
-// 512 columns measured 25% slower for 8-token batches, no faster for 128 tokens).
-constexpr int64_t kGemmTileRows = 16;
-constexpr int64_t kGemmTileCols = 256;
-// Prefill rows of x and of the W tile are zero-padded to a multiple of this (the widest
-// vector), so the micro-kernel reads whole vectors only.
+// Prefill tiling: W is decoded (up to) kGemmTileRows x kGemmTileCols at a time into a
+// per-thread fp32 buffer, then transposed into a second one (16 KiB each for AVX-512's
+// 32-row tiles: both stay in L1 beside a group of tokens' x while they pass over it).
+// Measured on the Xeon (AVX-512) at 3072x1024, 128 tokens: 128 columns 1.2-1.3x faster
+// than 256 or 64.
+constexpr int64_t kGemmTileRows = 32;
+constexpr int64_t kGemmTileCols = 128;
+// Decoded W rows are zero-padded to a multiple of this (the widest vector).
 constexpr int64_t kGemmPad = 16;
+// The most tokens a prefill micro-kernel takes (AVX-512's; AVX2's divides it).
+constexpr int64_t kGemmMaxTokens = 12;
+// From this many tokens the prefill kernels lay each decoded W slice out k-major and
+// broadcast x (no horizontal sums); fewer take dot products on the slice as decoded, since
+// the transposition costs as much as multiplying ~24 tokens. bench_linear gemm/.../nN on
+// the Xeon (AVX-512): broadcast 0.62x at 4 tokens, 0.86x at 16, 1.0-1.1x at 24-32, 1.3-1.45x
+// at 512 (SmolLM2's shapes).
+constexpr int64_t kGemmBroadcastMinTokens = 24;
 // Up to this many tokens run the decode (GEMV) kernels, which read W once for all of them.
 // More tokens go to the prefill kernels, which also read W once: measured on Zen 5 at
 // 2560x9728, 2 threads, fp8 (bench_linear gemv/.../nN), a GEMV row group re-reads every
@@ -53,11 +62,12 @@ struct LinearProblem {
 
 constexpr int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
 
-// Scratch the kernels need: per-thread W tiles, and a zero-padded copy of x when k is not
-// a multiple of kGemmPad (prefill only; decode needs none).
+// Scratch the kernels need (prefill only; decode needs none): per-thread W tiles, row-major
+// and transposed, and a copy of x (packed k-major in groups of the micro-kernel's tokens,
+// or rows zero-padded to a multiple of kGemmPad).
 constexpr int64_t simd_scratch_floats(int64_t n, int64_t k, int threads) {
   if (n <= kGemvMaxTokens) return 0;
-  return int64_t(threads) * kGemmTileRows * kGemmTileCols + (k % kGemmPad ? n * round_up(k, kGemmPad) : 0);
+  return int64_t(threads) * 2 * kGemmTileRows * kGemmTileCols + round_up(n, kGemmMaxTokens) * round_up(k, kGemmPad);
 }
 
 // Whether the SIMD kernels have a decoder for `format` (a new format starts without one

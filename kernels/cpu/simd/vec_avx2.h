@@ -11,12 +11,20 @@ namespace {
 struct VecAvx2 {
   using V = __m256;
   static constexpr int kLanes = 8;
-  // Tokens per prefill micro-kernel (4 rows each): 4 x 3 accumulators + 4 operands fill the 16 registers.
-  static constexpr int kGemmTokens = 3;
+  // The prefill micro-kernel's accumulators: 2 vectors of rows x 6 tokens, 12 of the 16
+  // registers (2 hold the rows' weights, 1 the broadcast).
+  static constexpr int kGemmRowVecs = 2;
+  static constexpr int kGemmTokens = 6;
+  // Tokens per dot-product micro-kernel (few tokens; 4 rows each): 4 x 3 accumulators + 4 operands of the 16 registers.
+  static constexpr int kGemmDotTokens = 3;
   static V zero() { return _mm256_setzero_ps(); }
   static V set1(float f) { return _mm256_set1_ps(f); }
   static V load(const float* p) { return _mm256_loadu_ps(p); }
   static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+  // The first n (< kLanes) lanes only: zeros past them on load, memory untouched on store.
+  static __m256i first(int n) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
+  static V load_first(const float* p, int n) { return _mm256_maskload_ps(p, first(n)); }
+  static void store_first(float* p, V v, int n) { _mm256_maskstore_ps(p, first(n), v); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
   static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }

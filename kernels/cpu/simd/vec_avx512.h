@@ -11,12 +11,20 @@ namespace {
 struct VecAvx512 {
   using V = __m512;
   static constexpr int kLanes = 16;
-  // Tokens per prefill micro-kernel (4 rows each): 4 x 6 accumulators + 10 operands fit the 32 registers.
-  static constexpr int kGemmTokens = 6;
+  // The prefill micro-kernel's accumulators: 2 vectors of rows x 12 tokens, 24 of the 32
+  // registers (2 hold the rows' weights, the broadcasts are folded into the FMAs).
+  static constexpr int kGemmRowVecs = 2;
+  static constexpr int kGemmTokens = 12;
+  // Tokens per dot-product micro-kernel (few tokens; 4 rows each): 4 x 6 accumulators + 10 operands of the 32 registers.
+  static constexpr int kGemmDotTokens = 6;
   static V zero() { return _mm512_setzero_ps(); }
   static V set1(float f) { return _mm512_set1_ps(f); }
   static V load(const float* p) { return _mm512_loadu_ps(p); }
   static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+  // The first n (< kLanes) lanes only: zeros past them on load, memory untouched on store.
+  static __mmask16 first(int n) { return __mmask16((1u << n) - 1); }
+  static V load_first(const float* p, int n) { return _mm512_maskz_loadu_ps(first(n), p); }
+  static void store_first(float* p, V v, int n) { _mm512_mask_storeu_ps(p, first(n), v); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
