@@ -51,13 +51,13 @@ class CpuBackend final : public Backend {
   }
   void rmsnorm(const Tensor& x, const Weight& gain, float eps, Tensor& out) override {
     LLMRUN_CHECK(gain.cols() == x.cols() && same_shape(x, out), gain.name());
-    cpu::rmsnorm(cpu(x), cpu(gain), eps, x.cols(), cpu(out));
+    cpu::rmsnorm(cpu(x), cpu(gain), eps, x.cols(), cpu(out), threads_);
   }
   void add_rmsnorm(Tensor& residual, const Tensor& delta, const Weight& gain, float eps, Tensor& out) override {
     LLMRUN_CHECK(same_shape(residual, delta) && same_shape(residual, out) && gain.cols() == residual.cols(),
                  gain.name());
-    cpu::add(cpu(residual), cpu(delta));
-    cpu::rmsnorm(cpu(residual), cpu(gain), eps, residual.cols(), cpu(out));
+    cpu::add(cpu(residual), cpu(delta), threads_);
+    cpu::rmsnorm(cpu(residual), cpu(gain), eps, residual.cols(), cpu(out), threads_);
   }
   void linear(const Tensor& x, const Weight& w, const Weight* bias, Tensor& out) override {
     LLMRUN_CHECK(x.cols() == w.cols() && out.rows() == x.rows() && out.cols() == w.rows(), w.name(),
@@ -70,8 +70,8 @@ class CpuBackend final : public Backend {
     LLMRUN_CHECK(x.cols() % head_dim == 0 && inv_freq.cols() * 2 == head_dim, "head_dim ", head_dim);
     LLMRUN_CHECK(!head_gain || head_gain->cols() == head_dim, head_gain->name());
     LLMRUN_CHECK(positions.rows() == x.rows() && positions.dtype() == TensorType::i32, "rope positions");
-    if (head_gain) cpu::rmsnorm(cpu(x), cpu(*head_gain), eps, head_dim, cpu(x));
-    cpu::rope(cpu(x), head_dim, cpu(positions).ints.data(), cpu(inv_freq), attention_factor);
+    if (head_gain) cpu::rmsnorm(cpu(x), cpu(*head_gain), eps, head_dim, cpu(x), threads_);
+    cpu::rope(cpu(x), head_dim, cpu(positions).ints.data(), cpu(inv_freq), attention_factor, threads_);
   }
   void attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionBatch& batch, int64_t layer,
                  const AttentionShape& s, Tensor& out) override {
@@ -89,11 +89,11 @@ class CpuBackend final : public Backend {
   }
   void swiglu(const Tensor& gate, const Tensor& up, Tensor& out) override {
     LLMRUN_CHECK(same_shape(gate, up) && same_shape(gate, out), "swiglu");
-    cpu::swiglu(cpu(gate), cpu(up), cpu(out));
+    cpu::swiglu(cpu(gate), cpu(up), cpu(out), threads_);
   }
   void add(Tensor& x, const Tensor& y) override {
     LLMRUN_CHECK(same_shape(x, y), "add");
-    cpu::add(cpu(x), cpu(y));
+    cpu::add(cpu(x), cpu(y), threads_);
   }
   void take_rows(const Tensor& x, int64_t first, int64_t n, Tensor& out) override {
     LLMRUN_CHECK(first >= 0 && first + n <= x.rows() && out.rows() == n && out.cols() == x.cols(),

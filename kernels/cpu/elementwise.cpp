@@ -1,15 +1,27 @@
 #include "kernels/cpu/elementwise.h"
 
+#include <omp.h>
+
 #include <cmath>
 
 namespace llmrun::cpu {
+
+namespace {
+// Below this many values a thread team costs more than the op (decode steps stay serial).
+constexpr int64_t kMinParallelValues = int64_t(1) << 15;
+
+bool run_parallel(const CpuTensor& x, int threads) {
+  return threads > 1 && x.rows() > 1 && x.rows() * x.cols() >= kMinParallelValues;
+}
+}  // namespace
 
 void embed(const CpuWeight& table, const std::vector<int32_t>& ids, CpuTensor& out) {
   for (size_t i = 0; i < ids.size(); ++i) table.decode_row(ids[i], out.row(int64_t(i)));
 }
 
-void rmsnorm(const CpuTensor& x, const CpuWeight& gain, float eps, int64_t width, CpuTensor& out) {
+void rmsnorm(const CpuTensor& x, const CpuWeight& gain, float eps, int64_t width, CpuTensor& out, int threads) {
   const float* g = gain.as_f32.data();
+#pragma omp parallel for num_threads(threads) if (run_parallel(x, threads)) schedule(static)
   for (int64_t r = 0; r < x.rows(); ++r)
     for (int64_t s = 0; s < x.cols(); s += width) {
       const float* xs = x.row(r) + s;
@@ -22,10 +34,13 @@ void rmsnorm(const CpuTensor& x, const CpuWeight& gain, float eps, int64_t width
 }
 
 void rope(CpuTensor& x, int64_t head_dim, const int32_t* positions, const CpuWeight& inv_freq,
-          float attention_factor) {
+          float attention_factor, int threads) {
   const int64_t half = head_dim / 2;
   const float* f = inv_freq.as_f32.data();
+#pragma omp parallel num_threads(threads) if (run_parallel(x, threads))
+  {
   std::vector<float> cos_t(static_cast<size_t>(half)), sin_t(static_cast<size_t>(half));
+#pragma omp for schedule(static)
   for (int64_t r = 0; r < x.rows(); ++r) {
     // The angle is rounded to fp32 before cos/sin, and cos/sin to fp32 before the
     // attention factor multiplies them, as transformers computes them.
@@ -43,17 +58,22 @@ void rope(CpuTensor& x, int64_t head_dim, const int32_t* positions, const CpuWei
       }
     }
   }
-}
-
-void swiglu(const CpuTensor& gate, const CpuTensor& up, CpuTensor& out) {
-  for (size_t i = 0; i < gate.data.size(); ++i) {
-    const float g = gate.data[i];
-    out.data[i] = g / (1.0f + std::exp(-g)) * up.data[i];
   }
 }
 
-void add(CpuTensor& x, const CpuTensor& y) {
-  for (size_t i = 0; i < x.data.size(); ++i) x.data[i] += y.data[i];
+void swiglu(const CpuTensor& gate, const CpuTensor& up, CpuTensor& out, int threads) {
+  const int64_t n = int64_t(gate.data.size());
+#pragma omp parallel for num_threads(threads) if (run_parallel(gate, threads)) schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = gate.data[size_t(i)];
+    out.data[size_t(i)] = g / (1.0f + std::exp(-g)) * up.data[size_t(i)];
+  }
+}
+
+void add(CpuTensor& x, const CpuTensor& y, int threads) {
+  const int64_t n = int64_t(x.data.size());
+#pragma omp parallel for num_threads(threads) if (run_parallel(x, threads)) schedule(static)
+  for (int64_t i = 0; i < n; ++i) x.data[size_t(i)] += y.data[size_t(i)];
 }
 
 }  // namespace llmrun::cpu

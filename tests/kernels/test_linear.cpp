@@ -413,7 +413,8 @@ TEST(Linear, ThreadCountDoesNotChangeResults) {
     const int64_t m = 203, k = 1031;
     auto w = std::make_unique<CpuWeight>(host_weight(*c, m, k, random_values(m * k, rng)));
     auto bias = bias_weight(random_values(m, rng));
-    for (int64_t n : {int64_t(2), int64_t(21)}) {
+    // decode, dot-product prefill, broadcast prefill (x packed by both threads)
+    for (int64_t n : {int64_t(2), int64_t(21), int64_t(40)}) {
       auto x = tensor(n, k, random_values(n * k, rng));
       for (const FastPath& path : paths) {
         const std::vector<float> one = run(*x, *w, bias.get(), 1, path.isa, path.decode);
