@@ -4,6 +4,12 @@
 
 #include <cmath>
 
+#include "runtime/error.h"
+
+#if LLMRUN_HAVE_SIMD_KERNELS
+#include "kernels/cpu/simd/elementwise_simd.h"
+#endif
+
 namespace llmrun::cpu {
 
 namespace {
@@ -62,11 +68,29 @@ void rope(CpuTensor& x, int64_t head_dim, const int32_t* positions, const CpuWei
 }
 
 void swiglu(const CpuTensor& gate, const CpuTensor& up, CpuTensor& out, int threads) {
-  const int64_t n = int64_t(gate.data.size());
+  swiglu(gate, up, out, threads, best_kernel_isa());
+}
+
+void swiglu(const CpuTensor& gate, const CpuTensor& up, CpuTensor& out, int threads, KernelIsa isa) {
+  LLMRUN_CHECK(kernel_isa_supported(isa), "swiglu: the ", kernel_isa_name(isa), " kernels need CPU features this ",
+               "machine (or this non-x86-64 build) lacks");
+  const int64_t cols = gate.cols();
 #pragma omp parallel for num_threads(threads) if (run_parallel(gate, threads)) schedule(static)
-  for (int64_t i = 0; i < n; ++i) {
-    const float g = gate.data[size_t(i)];
-    out.data[size_t(i)] = g / (1.0f + std::exp(-g)) * up.data[size_t(i)];
+  for (int64_t r = 0; r < gate.rows(); ++r) {
+    const float* g = gate.row(r);
+    const float* u = up.row(r);
+    float* o = out.row(r);
+#if LLMRUN_HAVE_SIMD_KERNELS
+    if (isa == KernelIsa::avx512) {
+      simd::swiglu_avx512(g, u, o, cols);
+      continue;
+    }
+    if (isa == KernelIsa::avx2) {
+      simd::swiglu_avx2(g, u, o, cols);
+      continue;
+    }
+#endif
+    for (int64_t i = 0; i < cols; ++i) o[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
   }
 }
 

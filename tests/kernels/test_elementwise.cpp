@@ -106,19 +106,35 @@ TEST(Elementwise, RopeMatchesDoubleAndThreads) {
     ASSERT_TRUE(std::isfinite(one.data[i]) && std::fabs(one.data[i] - want[i]) <= 2e-6 * 3.0) << "rope value " << i;
 }
 
+// Every kernel family this CPU runs (the vector e^x: <= 2 ulp), rows of whole vectors and
+// rows ending in a partial one.
 TEST(Elementwise, SwigluMatchesDoubleAndThreads) {
   std::mt19937 rng(3);
-  auto gate = random_tensor(kRows, kCols, rng, 12.0f), up = random_tensor(kRows, kCols, rng);
-  CpuTensor one(kRows, kCols), two(kRows, kCols);
-  swiglu(*gate, *up, one, 1);
-  swiglu(*gate, *up, two, 2);
-  expect_same_bits(one, two, "swiglu");
-  std::vector<double> want(gate->data.size());
-  for (size_t i = 0; i < want.size(); ++i) {
-    const double g = gate->data[i];
-    want[i] = g / (1.0 + std::exp(-g)) * up->data[i];
+  for (int64_t cols : {kCols, int64_t(1031)}) {
+    auto gate = random_tensor(kRows, cols, rng, 12.0f), up = random_tensor(kRows, cols, rng);
+    // The ends of e^x's range: e^-g overflows (-0 out), underflows (g out), NaN stays NaN.
+    gate->data[0] = -100.0f;
+    gate->data[1] = 100.0f;
+    gate->data[2] = -88.2f;
+    gate->data[3] = std::nanf("");
+    std::vector<double> want(gate->data.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      const double g = gate->data[i];
+      want[i] = g / (1.0 + std::exp(-g)) * up->data[i];
+    }
+    for (KernelIsa isa : {KernelIsa::scalar, KernelIsa::avx2, KernelIsa::avx512}) {
+      if (!kernel_isa_supported(isa)) continue;
+      CpuTensor one(kRows, cols), two(kRows, cols);
+      swiglu(*gate, *up, one, 1, isa);
+      swiglu(*gate, *up, two, 2, isa);
+      expect_same_bits(one, two, kernel_isa_name(isa));
+      EXPECT_TRUE(std::isnan(one.data[3])) << kernel_isa_name(isa);
+      one.data[3] = 0.0f;
+      want[3] = 0.0;
+      expect_close(one, want, 1e-6, kernel_isa_name(isa));
+      EXPECT_TRUE(std::signbit(one.data[0]) == std::signbit(float(want[0]))) << kernel_isa_name(isa);
+    }
   }
-  expect_close(one, want, 1e-6, "swiglu");
 }
 
 TEST(Elementwise, AddIsExactAndThreads) {

@@ -281,15 +281,19 @@ void micro_tokens(int nt, const float* tile, int64_t len, const float* x, float*
 }
 
 // x [n, k] -> groups of kGemmTokens tokens, each [k, kGemmTokens] (a short last group keeps
-// the stride; its missing tokens are never read).
+// the stride; its missing tokens are never read). Written in order, read from the group's
+// rows side by side.
 template <class Vec>
 void pack_tokens(const LinearProblem& p, float* packed) {
   constexpr int64_t kT = Vec::kGemmTokens;
+  const int64_t groups = (p.n + kT - 1) / kT;
 #pragma omp for schedule(static)
-  for (int64_t t = 0; t < p.n; ++t) {
-    const float* src = p.x + t * p.k;
-    float* dst = packed + t / kT * kT * p.k + t % kT;
-    for (int64_t k = 0; k < p.k; ++k) dst[k * kT] = src[k];
+  for (int64_t g = 0; g < groups; ++g) {
+    const int64_t nt = min_i64(kT, p.n - g * kT);
+    const float* src = p.x + g * kT * p.k;
+    float* dst = packed + g * kT * p.k;
+    for (int64_t k = 0; k < p.k; ++k)
+      for (int64_t t = 0; t < nt; ++t) dst[k * kT + t] = src[t * p.k + k];
   }
 }
 
