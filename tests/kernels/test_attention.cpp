@@ -95,6 +95,9 @@ TEST(CpuAttention, EveryKernelMatchesDoublePrecision) {
       {8, 8, 8, 0, 1},    {8, 8, 8, 0, 37},   {9, 3, 64, 0, 1},   {9, 3, 64, 0, 29},  {9, 3, 64, 17, 1},
       {9, 3, 64, 17, 6},  {16, 8, 128, 0, 9}, {16, 8, 128, 40, 3}, {4, 1, 32, 5, 7},  {2, 2, 48, 0, 11},
       {3, 1, 24, 2, 5},   {6, 2, 80, 33, 2},
+      // From 16 new rows the keys are transposed first (kAttentionTransposeMinRows): with a
+      // cached prefix, positions no multiple of 8, and exactly at the threshold.
+      {9, 3, 64, 17, 20}, {4, 2, 16, 0, 16},  {16, 8, 128, 3, 18},
   };
   for (KernelIsa isa : isas_here())
     for (const Case& c : cases) {
@@ -148,20 +151,22 @@ TEST(CpuAttention, LargeProblemsSplitAcrossThreadsGiveTheSameResult) {
 
 TEST(CpuAttention, NoRowReadsALaterPosition) {
   // A NaN key and value at the last position may reach only the last row. n = 8 puts the
-  // last token in a chunk with earlier ones (4 tokens of a head, or 2 tokens x 2 heads).
+  // last token in a chunk with earlier ones (4 tokens of a head, or 2 tokens x 2 heads);
+  // n = 21 takes the transposed keys.
   for (KernelIsa isa : isas_here())
-    for (int64_t kv : {4, 2}) {
-      SCOPED_TRACE(testing::Message() << kernel_isa_name(isa) << " kv heads " << kv);
-      const int64_t heads = 4, d = 16, n = 8;
-      RandomTokens t(n, heads, kv, d, 3);
-      CpuTensor clean(n, heads * d), poisoned(n, heads * d);
-      CpuKvStorage c1(1, kv, d, n), c2(1, kv, d, n);
-      attention(t.q, t.k, t.v, c1, 0, 0, {heads, kv, d}, clean, 1, isa);
-      for (int64_t e = 0; e < kv * d; ++e) t.k.row(n - 1)[e] = t.v.row(n - 1)[e] = std::numeric_limits<float>::quiet_NaN();
-      attention(t.q, t.k, t.v, c2, 0, 0, {heads, kv, d}, poisoned, 1, isa);
-      EXPECT_EQ(first_different_row(clean, poisoned, n - 1), -1);
-      EXPECT_TRUE(std::isnan(poisoned.row(n - 1)[0]));  // and the row that sees it is not silently finite
-    }
+    for (int64_t kv : {4, 2})
+      for (int64_t n : {8, 21}) {
+        SCOPED_TRACE(testing::Message() << kernel_isa_name(isa) << " kv heads " << kv << " n " << n);
+        const int64_t heads = 4, d = 16;
+        RandomTokens t(n, heads, kv, d, 3);
+        CpuTensor clean(n, heads * d), poisoned(n, heads * d);
+        CpuKvStorage c1(1, kv, d, n), c2(1, kv, d, n);
+        attention(t.q, t.k, t.v, c1, 0, 0, {heads, kv, d}, clean, 1, isa);
+        for (int64_t e = 0; e < kv * d; ++e) t.k.row(n - 1)[e] = t.v.row(n - 1)[e] = std::numeric_limits<float>::quiet_NaN();
+        attention(t.q, t.k, t.v, c2, 0, 0, {heads, kv, d}, poisoned, 1, isa);
+        EXPECT_EQ(first_different_row(clean, poisoned, n - 1), -1);
+        EXPECT_TRUE(std::isnan(poisoned.row(n - 1)[0]));  // and the row that sees it is not silently finite
+      }
 }
 
 TEST(CpuAttention, KernelsThatCannotRunAreRefused) {

@@ -12,12 +12,16 @@
 // row's accumulators stay in registers. Each output is divided by its row's sum at the
 // end (the scalar reference scales the probabilities first: a rounding difference).
 // Threads take chunks round-robin, so the long causal rows spread evenly.
+// From kAttentionTransposeMinRows new rows (prefill) the keys are first transposed, once per
+// call, and a chunk's scores come 2 vectors of positions at a time from broadcasts of its
+// query values: no horizontal sum per key, which the per-key dot products above cost.
 #include <immintrin.h>
 #include <omp.h>
 
 #include <cstdint>
 
 #include "kernels/cpu/simd/attention_simd.h"
+#include "kernels/cpu/simd/transpose8x8.h"
 
 namespace llmrun::cpu::simd {
 namespace {
@@ -25,7 +29,7 @@ namespace {
 constexpr int64_t kRows = kAttentionRows;
 constexpr float kMinusInf = -__builtin_inff();
 
-inline int64_t round_up16(int64_t v) { return (v + 15) / 16 * 16; }
+inline int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
 
 struct ChunkRows {
   const float* q[kRows];
@@ -68,8 +72,65 @@ void weighted_values(const ChunkRows& rows, const float* values, int64_t d, cons
   }
 }
 
+// Transposed keys of one KV head: blocks of kScorePad positions, each [d, kScorePad], so a
+// pass over d for one block reads one contiguous run (a [d, positions] matrix would be d
+// streams of which the hardware prefetcher follows few).
+inline const float* key_block(const float* keys_t, int64_t d, int64_t j0) {
+  return keys_t + j0 / kScorePad * d * kScorePad + j0 % kScorePad;
+}
+
+// scores[r * stride + j] = q_r . k_j * scale for j < stride (a multiple of 2 vectors) from
+// the transposed keys (zeros past the last position): per c, two vectors of keys times each
+// row's q[c] broadcast.
 template <class Vec>
-void attention_chunk(const AttentionProblem& p, int64_t kvh, int64_t first_item, int64_t items, float* scores) {
+void scores_from_transposed(const ChunkRows& rows, const float* keys_t, int64_t d, float scale, int64_t stride,
+                            float* scores) {
+  using V = typename Vec::V;
+  constexpr int L = Vec::kLanes;
+  for (int64_t j0 = 0; j0 < stride; j0 += 2 * L) {
+    V acc[kRows][2];
+    for (auto& row : acc) row[0] = row[1] = Vec::zero();
+    const float* kb = key_block(keys_t, d, j0);
+    for (int64_t c = 0; c < d; ++c) {
+      const V k0 = Vec::load(kb + c * kScorePad), k1 = Vec::load(kb + c * kScorePad + L);
+#pragma GCC unroll 4
+      for (int64_t r = 0; r < kRows; ++r) {
+        const V qr = Vec::set1(rows.q[r][c]);
+        acc[r][0] = Vec::fma(qr, k0, acc[r][0]);
+        acc[r][1] = Vec::fma(qr, k1, acc[r][1]);
+      }
+    }
+    const V s = Vec::set1(scale);
+    for (int64_t r = 0; r < kRows; ++r) {
+      Vec::store(scores + r * stride + j0, Vec::mul(acc[r][0], s));
+      Vec::store(scores + r * stride + j0 + L, Vec::mul(acc[r][1], s));
+    }
+  }
+}
+
+// keys [positions, d] of every KV head -> per head `padded` positions in key_block's layout
+// (zeros past the last), threads splitting the 8-position blocks.
+template <class Vec>
+void transpose_keys(const AttentionProblem& p, int64_t total, int64_t padded, float* keys_t) {
+  const int64_t blocks = padded / 8, d = p.d;
+#pragma omp for collapse(2) schedule(static)
+  for (int64_t h = 0; h < p.n_kv_heads; ++h)
+    for (int64_t b = 0; b < blocks; ++b) {
+      const float* keys = p.keys + h * p.head_stride;
+      const int64_t j0 = b * 8;
+      float* kt = const_cast<float*>(key_block(keys_t + h * d * padded, d, j0));
+      if (j0 + 8 <= total) {
+        for (int64_t c = 0; c < d; c += 8) transpose8x8(keys + j0 * d + c, d, kt + c * kScorePad, kScorePad);
+      } else {  // the last positions: never read past the cache's filled rows
+        for (int64_t c = 0; c < d; ++c)
+          for (int64_t j = j0; j < j0 + 8; ++j) kt[c * kScorePad + j - j0] = j < total ? keys[j * d + c] : 0.0f;
+      }
+    }
+}
+
+template <class Vec>
+void attention_chunk(const AttentionProblem& p, int64_t kvh, int64_t first_item, int64_t items, float* scores,
+                     const float* keys_t, int64_t padded) {
   using V = typename Vec::V;
   constexpr int L = Vec::kLanes;
   // Vectors of d per pass over the values: kRows x kSlice accumulators + kSlice operands
@@ -90,11 +151,17 @@ void attention_chunk(const AttentionProblem& p, int64_t kvh, int64_t first_item,
     rows.min_visible = rows.visible[r] < rows.min_visible ? rows.visible[r] : rows.min_visible;
     rows.max_visible = rows.visible[r] > rows.max_visible ? rows.visible[r] : rows.max_visible;
   }
-  const int64_t stride = round_up16(rows.max_visible);
+  const int64_t stride = round_up(rows.max_visible, keys_t ? 2 * L : 16);
   const float* keys = p.keys + kvh * p.head_stride;
   const float* values = p.values + kvh * p.head_stride;
 
-  for (int64_t j = 0; j < rows.max_visible; ++j) {
+  if (keys_t) {
+    scores_from_transposed<Vec>(rows, keys_t + kvh * d * padded, d, p.scale, stride, scores);
+    // Positions a row must not see (its own future, the padding) leave the softmax.
+    for (int64_t r = 0; r < kRows; ++r)
+      for (int64_t j = rows.visible[r]; j < stride; ++j) scores[r * stride + j] = kMinusInf;
+  }
+  for (int64_t j = 0; !keys_t && j < rows.max_visible; ++j) {
     const float* kj = keys + j * d;
     V a0 = Vec::zero(), a1 = Vec::zero(), a2 = Vec::zero(), a3 = Vec::zero();
     for (int64_t c = 0; c < vecs; ++c) {
@@ -130,16 +197,20 @@ void attention_chunk(const AttentionProblem& p, int64_t kvh, int64_t first_item,
 
 template <class Vec>
 void run_attention(const AttentionProblem& p) {
+  static_assert(kScorePad % (2 * Vec::kLanes) == 0 && kScorePad % 16 == 0, "score rows hold whole key blocks");
   const int64_t items = p.n * (p.n_heads / p.n_kv_heads);
   const int64_t chunks = (items + kRows - 1) / kRows, work = p.n_kv_heads * chunks;
-  const int64_t per_thread = attention_scratch_floats(p.start_pos, p.n, 1);
+  const int64_t per_thread = attention_scores_floats(p.start_pos, p.n);
+  const int64_t padded = padded_positions(p.start_pos, p.n);
+  float* keys_t = p.n >= kAttentionTransposeMinRows ? p.scratch + int64_t(p.threads) * per_thread : nullptr;
 #pragma omp parallel num_threads(p.threads) if (p.parallel)
   {
+    if (keys_t) transpose_keys<Vec>(p, p.start_pos + p.n, padded, keys_t);  // ends in a barrier (omp for)
     float* scores = p.scratch + int64_t(omp_get_thread_num()) * per_thread;
 #pragma omp for schedule(static, 1)
     for (int64_t w = 0; w < work; ++w) {
       const int64_t kvh = w % p.n_kv_heads, first = (w / p.n_kv_heads) * kRows;
-      attention_chunk<Vec>(p, kvh, first, items - first < kRows ? items - first : kRows, scores);
+      attention_chunk<Vec>(p, kvh, first, items - first < kRows ? items - first : kRows, scores, keys_t, padded);
     }
   }
 }

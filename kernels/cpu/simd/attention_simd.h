@@ -27,9 +27,26 @@ struct AttentionProblem {
   float* scratch = nullptr;       // [attention_scratch_floats(...)] fp32, uninitialized
 };
 
-// Per thread: kAttentionRows score rows of every visible position, padded to 16.
-constexpr int64_t attention_scratch_floats(int64_t start_pos, int64_t n, int threads) {
-  return int64_t(threads) * kAttentionRows * ((start_pos + n + 15) / 16 * 16);
+// Score rows are padded to a multiple of this: two vectors of the widest ISA.
+constexpr int64_t kScorePad = 32;
+// From this many new rows (prefill) the keys are transposed once per call, to [d, positions]
+// per KV head, and every chunk's scores are taken as broadcasts of its query values times
+// 2 vectors of keys (no horizontal sums). Fewer rows (decode) would transpose the whole
+// cache for a handful of dot products.
+constexpr int64_t kAttentionTransposeMinRows = 16;
+
+constexpr int64_t padded_positions(int64_t start_pos, int64_t n) {
+  return (start_pos + n + kScorePad - 1) / kScorePad * kScorePad;
+}
+// Per thread: kAttentionRows score rows of every visible position, padded.
+constexpr int64_t attention_scores_floats(int64_t start_pos, int64_t n) {
+  return kAttentionRows * padded_positions(start_pos, n);
+}
+// Every thread's scores, then the transposed keys when n takes that path.
+constexpr int64_t attention_scratch_floats(int64_t start_pos, int64_t n, int64_t n_kv_heads, int64_t d,
+                                           int threads) {
+  return int64_t(threads) * attention_scores_floats(start_pos, n) +
+         (n >= kAttentionTransposeMinRows ? n_kv_heads * d * padded_positions(start_pos, n) : 0);
 }
 
 // d % 8 == 0 (AVX2), d % 16 == 0 (AVX-512).
