@@ -328,11 +328,11 @@ void micro_dot_any(int rb, int nt, const float* w, int64_t ldw, const float* x, 
 
 // Row `row` of W, values [k0, k0 + len) -> dst[round_up(len, kGemmPad)] fp32 (exact code
 // values, scale not applied, zeros past len). k0 is a multiple of kStep.
-// gs: the row's group scales (group-scaled formats), applied too. tile_rows: the rows of a
-// tile (the thread's next tile starts that many rows further).
+// gs: the row's group scales (group-scaled formats), applied too. A tile is tile_rows rows
+// (the thread's next tile starts that many rows further) in slices of slice_cols.
 template <class Vec, class D>
 void decode_span(const D& dec, const LinearProblem& p, const uint8_t* row, const uint16_t* gs, int64_t k0,
-                 int64_t len, int64_t tile_rows, float* dst) {
+                 int64_t len, int64_t tile_rows, int64_t slice_cols, float* dst) {
   using V = typename Vec::V;
   constexpr int kVecs = D::kStep / Vec::kLanes;
   constexpr bool kGrouped = IsGroupScaled<D>::value;
@@ -341,8 +341,8 @@ void decode_span(const D& dec, const LinearProblem& p, const uint8_t* row, const
   // of the thread's next tile, while this slice is multiplied.
   const CodecRecord& c = *p.codes_codec;
   const int64_t span_bytes = c.row_bytes(len);
-  const uint8_t* next = k0 + kGemmTileCols < p.k ? row + (k0 + kGemmTileCols) / c.block_size * c.block_bytes
-                                                  : row + tile_rows * p.row_bytes;
+  const uint8_t* next = k0 + slice_cols < p.k ? row + (k0 + slice_cols) / c.block_size * c.block_bytes
+                                               : row + tile_rows * p.row_bytes;
   for (int64_t b = 0; b < span_bytes; b += 64) Vec::prefetch(next + b);
   const V unscale = Vec::set1(D::kUnscale);
   int64_t i = 0;
@@ -366,20 +366,67 @@ void decode_span(const D& dec, const LinearProblem& p, const uint8_t* row, const
   for (int64_t j = len; j < round_up(len, kGemmPad); ++j) dst[j] = 0.0f;
 }
 
+// One thread's share of the tiles of kRows rows, in slices of kTC inputs: decoded row by
+// row ([kRows, kTC]), then either transposed for the broadcast kernel ([kTC, kRows]: the
+// tile's rows side by side for each k; x packed k-major) or multiplied as decoded by the dot
+// kernel (x rows of ldx values, whole vectors).
+template <class Vec, int64_t kRows, int64_t kTC, bool kBroadcast, class D>
+void gemm_tiles(const D& dec, const LinearProblem& p, const float* x, int64_t ldx, float* rows_first, float* tile) {
+  static_assert(kRows % 8 == 0 && kTC % D::kStep == 0 && kTC % kGemmPad == 0 && kGemmPad % 8 == 0,
+                "tiles hold whole 8 x 8 blocks, steps and vectors");
+  static_assert(kRows * kTC <= kGemmTileRows * kGemmTileCols, "a tile fits its scratch");
+  const int64_t n_tiles = (p.m + kRows - 1) / kRows;
+#pragma omp for schedule(static)
+  for (int64_t ti = 0; ti < n_tiles; ++ti) {
+    const int64_t r0 = ti * kRows, rows = min_i64(kRows, p.m - r0);
+    // Rows past the matrix multiply as zeros (never garbage: a NaN or a subnormal there
+    // would cost time) and are not written.
+    if (rows < kRows) std::memset(rows_first + rows * kTC, 0, size_t((kRows - rows) * kTC) * sizeof(float));
+    if (!kBroadcast)
+      for (int64_t t = 0; t < p.n; ++t) std::memset(p.out + t * p.m + r0, 0, size_t(rows) * sizeof(float));
+    for (int64_t k0 = 0; k0 < p.k; k0 += kTC) {
+      const int64_t len = min_i64(kTC, p.k - k0);
+      for (int64_t r = 0; r < rows; ++r)
+        decode_span<Vec>(dec, p, p.w + (r0 + r) * p.row_bytes,
+                         p.group_scales ? p.group_scales + (r0 + r) * p.groups_per_row : nullptr, k0, len, kRows, kTC,
+                         rows_first + r * kTC);
+      if constexpr (kBroadcast) {
+        for (int64_t c = 0; c < round_up(len, 8); c += 8)
+          for (int64_t r = 0; r < kRows; r += 8) transpose8x8(rows_first + r * kTC + c, kTC, tile + c * kRows + r, kRows);
+        for (int64_t t0 = 0; t0 < p.n; t0 += Vec::kGemmTokens)
+          micro_tokens<Vec>(int(min_i64(Vec::kGemmTokens, p.n - t0)), tile, len, x + t0 * p.k + k0 * Vec::kGemmTokens,
+                            p.out + t0 * p.m + r0, p.m, int(rows), k0 > 0);
+      } else {
+        for (int64_t t0 = 0; t0 < p.n; t0 += Vec::kGemmDotTokens) {
+          const int nt = int(min_i64(Vec::kGemmDotTokens, p.n - t0));
+          for (int64_t rr = 0; rr < rows; rr += 4)
+            micro_dot_any<Vec>(int(min_i64(4, rows - rr)), nt, rows_first + rr * kTC, kTC, x + t0 * ldx + k0, ldx,
+                               round_up(len, kGemmPad), p.out + t0 * p.m + r0 + rr, p.m);
+        }
+      }
+    }
+    for (int64_t t = 0; t < p.n; ++t) {
+      float* o = p.out + t * p.m + r0;
+      for (int64_t r = 0; r < rows; ++r) {
+        const float v = o[r] * p.scales[r0 + r];
+        o[r] = p.bias ? v + p.bias[r0 + r] : v;
+      }
+    }
+  }
+}
+
 template <class Vec, class D>
 void gemm(const D& dec, const LinearProblem& p) {
-  constexpr int64_t kRows = Vec::kGemmRowVecs * Vec::kLanes, kTC = kGemmTileCols;
-  static_assert(kRows <= kGemmTileRows && kRows % 8 == 0, "a tile is whole 8 x 8 blocks within the scratch");
-  static_assert(kTC % D::kStep == 0 && kTC % kGemmPad == 0 && kGemmPad % 8 == 0, "slices hold whole steps and blocks");
   static_assert(kGemmMaxTokens % Vec::kGemmTokens == 0, "the packed x fits the scratch");
   const bool broadcast = p.n >= kGemmBroadcastMinTokens;
-  const int64_t n_tiles = (p.m + kRows - 1) / kRows;
   // x as the micro-kernels read it: packed k-major (broadcast), or rows zero-padded to whole
   // vectors when k is not a multiple of kGemmPad (dot).
   const float* x = p.x;
   int64_t ldx = p.k;
-  float* x_copy = p.scratch + int64_t(p.threads) * 2 * kGemmTileRows * kTC;
-  if (!broadcast && p.k % kGemmPad) {
+  float* x_copy = p.scratch + int64_t(p.threads) * 2 * kGemmTileRows * kGemmTileCols;
+  if (broadcast) {
+    x = x_copy;
+  } else if (p.k % kGemmPad) {
     ldx = round_up(p.k, kGemmPad);
     for (int64_t t = 0; t < p.n; ++t) {
       std::memcpy(x_copy + t * ldx, p.x + t * p.k, size_t(p.k) * sizeof(float));
@@ -389,49 +436,13 @@ void gemm(const D& dec, const LinearProblem& p) {
   }
 #pragma omp parallel num_threads(p.threads) if (p.parallel)
   {
-    if (broadcast) pack_tokens<Vec>(p, x_copy);  // ends in a barrier (omp for)
-    // The slice decoded row by row ([kRows, kTC]), and for the broadcast kernel transposed
-    // to its layout ([kTC, kRows]: the tile's rows side by side for each k).
-    float* rows_first = p.scratch + int64_t(omp_get_thread_num()) * 2 * kGemmTileRows * kTC;
-    float* tile = rows_first + kGemmTileRows * kTC;
-#pragma omp for schedule(static)
-    for (int64_t ti = 0; ti < n_tiles; ++ti) {
-      const int64_t r0 = ti * kRows, rows = min_i64(kRows, p.m - r0);
-      // Rows past the matrix multiply as zeros (never garbage: a NaN or a subnormal there
-      // would cost time) and are not written.
-      if (rows < kRows) std::memset(rows_first + rows * kTC, 0, size_t((kRows - rows) * kTC) * sizeof(float));
-      if (!broadcast)
-        for (int64_t t = 0; t < p.n; ++t) std::memset(p.out + t * p.m + r0, 0, size_t(rows) * sizeof(float));
-      for (int64_t k0 = 0; k0 < p.k; k0 += kTC) {
-        const int64_t len = min_i64(kTC, p.k - k0);
-        for (int64_t r = 0; r < rows; ++r)
-          decode_span<Vec>(dec, p, p.w + (r0 + r) * p.row_bytes,
-                           p.group_scales ? p.group_scales + (r0 + r) * p.groups_per_row : nullptr, k0, len, kRows,
-                           rows_first + r * kTC);
-        if (broadcast) {
-          for (int64_t c = 0; c < round_up(len, 8); c += 8)
-            for (int64_t r = 0; r < kRows; r += 8)
-              transpose8x8(rows_first + r * kTC + c, kTC, tile + c * kRows + r, kRows);
-          for (int64_t t0 = 0; t0 < p.n; t0 += Vec::kGemmTokens)
-            micro_tokens<Vec>(int(min_i64(Vec::kGemmTokens, p.n - t0)), tile, len,
-                              x_copy + t0 * p.k + k0 * Vec::kGemmTokens, p.out + t0 * p.m + r0, p.m, int(rows),
-                              k0 > 0);
-        } else {
-          for (int64_t t0 = 0; t0 < p.n; t0 += Vec::kGemmDotTokens) {
-            const int nt = int(min_i64(Vec::kGemmDotTokens, p.n - t0));
-            for (int64_t rr = 0; rr < rows; rr += 4)
-              micro_dot_any<Vec>(int(min_i64(4, rows - rr)), nt, rows_first + rr * kTC, kTC, x + t0 * ldx + k0, ldx,
-                                 round_up(len, kGemmPad), p.out + t0 * p.m + r0 + rr, p.m);
-          }
-        }
-      }
-      for (int64_t t = 0; t < p.n; ++t) {
-        float* o = p.out + t * p.m + r0;
-        for (int64_t r = 0; r < rows; ++r) {
-          const float v = o[r] * p.scales[r0 + r];
-          o[r] = p.bias ? v + p.bias[r0 + r] : v;
-        }
-      }
+    float* rows_first = p.scratch + int64_t(omp_get_thread_num()) * 2 * kGemmTileRows * kGemmTileCols;
+    float* tile = rows_first + kGemmTileRows * kGemmTileCols;
+    if (broadcast) {
+      pack_tokens<Vec>(p, x_copy);  // ends in a barrier (omp for)
+      gemm_tiles<Vec, Vec::kGemmRowVecs * Vec::kLanes, kGemmTileCols, true>(dec, p, x, ldx, rows_first, tile);
+    } else {
+      gemm_tiles<Vec, kGemmDotTileRows, kGemmDotTileCols, false>(dec, p, x, ldx, rows_first, tile);
     }
   }
 }

@@ -14,22 +14,26 @@
 
 namespace llmrun::cpu::simd {
 
-// Prefill tiling: W is decoded (up to) kGemmTileRows x kGemmTileCols at a time into a
-// per-thread fp32 buffer, then transposed into a second one (16 KiB each for AVX-512's
-// 32-row tiles: both stay in L1 beside a group of tokens' x while they pass over it).
-// Measured on the Xeon (AVX-512) at 3072x1024, 128 tokens: 128 columns 1.2-1.3x faster
+// Prefill tiling, broadcast kernel: W is decoded (up to) kGemmTileRows x kGemmTileCols at
+// a time into a per-thread fp32 buffer, then transposed into a second one (16 KiB each for
+// AVX-512's 32-row tiles: both stay in L1 beside a group of tokens' x while they pass over
+// it). Measured on the Xeon (AVX-512) at 3072x1024, 128 tokens: 128 columns 1.2-1.3x faster
 // than 256 or 64.
 constexpr int64_t kGemmTileRows = 32;
 constexpr int64_t kGemmTileCols = 128;
+// The dot kernel (few tokens) on tiles of 16 rows x 256 inputs: longer dot products, so
+// fewer horizontal sums per product (32 x 128 measured 1.2-1.6x slower for 4-16 tokens).
+constexpr int64_t kGemmDotTileRows = 16;
+constexpr int64_t kGemmDotTileCols = 256;
 // Decoded W rows are zero-padded to a multiple of this (the widest vector).
 constexpr int64_t kGemmPad = 16;
 // The most tokens a prefill micro-kernel takes (AVX-512's; AVX2's divides it).
 constexpr int64_t kGemmMaxTokens = 12;
 // From this many tokens the prefill kernels lay each decoded W slice out k-major and
 // broadcast x (no horizontal sums); fewer take dot products on the slice as decoded, since
-// the transposition costs as much as multiplying ~24 tokens. bench_linear gemm/.../nN on
-// the Xeon (AVX-512): broadcast 0.62x at 4 tokens, 0.86x at 16, 1.0-1.1x at 24-32, 1.3-1.45x
-// at 512 (SmolLM2's shapes).
+// the transposition costs about as much as it saves at ~24 tokens. bench_linear
+// gemm/avx512/.../1024x3072/nN on the Xeon, one binary with each kernel, min of 6
+// alternating runs: broadcast / dot time 0.98-1.02 at 24 tokens, 0.85 at 32, 0.75-0.88 at 64.
 constexpr int64_t kGemmBroadcastMinTokens = 24;
 // Up to this many tokens run the decode (GEMV) kernels, which read W once for all of them.
 // More tokens go to the prefill kernels, which also read W once: measured on Zen 5 at
