@@ -258,6 +258,8 @@ void micro_tokens(int nt, const float* tile, int64_t len, const float* x, float*
   if constexpr (NT >= 1) {
     if (nt == NT) return micro<Vec, NT>(tile, len, x, out, ldo, rows, accumulate);
     return micro_tokens<Vec, NT - 1>(nt, tile, len, x, out, ldo, rows, accumulate);
+  } else {
+    __builtin_trap();  // the GEMM sends only 1..kGemmTokens tokens
   }
 }
 
@@ -312,6 +314,8 @@ void micro_dot_tokens(int nt, const float* w, int64_t ldw, const float* x, int64
   if constexpr (NT >= 1) {
     if (nt == NT) return micro_dot<Vec, RB, NT>(w, ldw, x, ldx, len, out, ldo);
     return micro_dot_tokens<Vec, RB, NT - 1>(nt, w, ldw, x, ldx, len, out, ldo);
+  } else {
+    __builtin_trap();  // the GEMM sends only 1..kGemmDotTokens tokens
   }
 }
 
