@@ -66,7 +66,7 @@ std::unique_ptr<Backend> cpu_backend(const BackendOptions& options) {
   if (act && *act != TensorType::f32)
     fail("--activations ", options.activations, ": the CPU backend computes in f32 (use a CUDA device for ",
          options.activations, ")");
-  return cpu::make_cpu_backend(options.threads);
+  return cpu::make_cpu_backend(options.threads, options.cpu_isa);
 }
 
 }  // namespace
@@ -75,6 +75,11 @@ std::unique_ptr<Backend> make_backend(const BackendOptions& options) {
   const std::string& d = options.device;
   const std::optional<TensorType> act = activation_override(options.activations);
   if (d == "cpu") return cpu_backend(options);
+  // Every other choice can end on a CUDA backend, which has no CPU kernel families.
+  const bool cpu_only_option = options.cpu_isa != "auto";
+  const bool cuda_possible = d != "auto" || (cuda::built_with_cuda() && !cuda::list_devices().empty());
+  if (cpu_only_option && cuda_possible)
+    fail("--cpu-isa ", options.cpu_isa, ": only the CPU backend has kernel families (add --device cpu)");
   if (d == "cuda-host") return cuda_host::make_cuda_backend(0, act);
   if (d == "auto") {
     if (cuda::built_with_cuda() && !cuda::list_devices().empty()) return cuda::make_cuda_backend(0, act);

@@ -208,6 +208,9 @@ struct BackendOptions {
   // Activation dtype between ops: "auto" (the backend's choice for the checkpoint), or
   // "f32", "bf16", "f16" (CUDA backends; the CPU computes in f32 only).
   std::string activations = "auto";
+  // The CPU backend's kernel family: "auto" (the fastest this CPU runs), "avx512", "avx2" or
+  // "scalar" (the reference): to compare families, or to run as an older CPU would.
+  std::string cpu_isa = "auto";
 };
 
 // "auto" picks CUDA when built with it and a device is present, else CPU. "cuda-host" is

@@ -50,7 +50,8 @@ std::vector<std::string> precision_list(const std::string& list, const std::stri
 EvalContext::EvalContext(const CommonOptions& options) : options_(options) {
   if (options_.model.empty()) throw cli::UsageError("--model is required");
   model_dir_ = cli::resolve_model_dir(options_.model);
-  backend_ = make_backend({options_.device, cli::capped_threads(options_.threads, "llmeval"), options_.activations});
+  backend_ = make_backend(
+      {options_.device, cli::capped_threads(options_.threads, "llmeval"), options_.activations, options_.cpu_isa});
 }
 
 LoadedModel EvalContext::load(const std::string& precision) {

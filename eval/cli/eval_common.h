@@ -19,6 +19,7 @@ struct CommonOptions {
   std::string baseline = "fp16";
   std::string device = "auto";
   std::string activations = "auto";
+  std::string cpu_isa = "auto";
   int threads = 0;
   std::string out;  // --out DIR: results.json, results.csv, chart.svg
 };

@@ -12,7 +12,7 @@
 namespace {
 
 struct LogitsOptions {
-  std::string model, out, precision = "auto", device = "auto", activations = "auto";
+  std::string model, out, precision = "auto", device = "auto", activations = "auto", cpu_isa = "auto";
   std::vector<std::string> ids;  // one prompt per --ids
   int threads = 0;
 };
@@ -23,7 +23,7 @@ int run_logits(const LogitsOptions& o) {
   using namespace llmrun;
   std::vector<std::vector<int32_t>> prompts;
   for (const std::string& list : o.ids) prompts.push_back(cli::parse_id_list(list, "--ids"));
-  auto backend = make_backend({o.device, llmrun::cli::capped_threads(o.threads, "llmeval"), o.activations});
+  auto backend = make_backend({o.device, llmrun::cli::capped_threads(o.threads, "llmeval"), o.activations, o.cpu_isa});
   LoadOptions load;
   load.precision = o.precision;
   LoadedModel loaded = load_model(cli::resolve_model_dir(o.model), *backend, load);
@@ -52,6 +52,7 @@ void add_common(CLI::App* cmd, llmrun::eval::CommonOptions& c, bool precisions) 
   cmd->add_option("--device", c.device, "auto (a CUDA GPU when present, else cpu), cpu, cuda, cuda:N, or cuda-host (the CUDA backend run on the CPU: a slow test device)");
   cmd->add_option("--activations", c.activations, "Activation dtype between ops: auto (the checkpoint's: f32, bf16 or f16), f32, bf16, f16 (CUDA only)");
   cmd->add_option("--threads,-t", c.threads, "CPU threads (0 = all cores)")->check(llmrun::cli::at_least(0));
+  cmd->add_option("--cpu-isa", c.cpu_isa, llmrun::cli::kCpuIsaHelp);
   cmd->add_option("--out,-o", c.out, "Also write results.json, results.csv and SVG charts to this folder");
 }
 
@@ -155,6 +156,7 @@ int main(int argc, char** argv) {
   logits->add_option("--device", lg.device, "auto (a CUDA GPU when present, else cpu), cpu, cuda, cuda:N, or cuda-host (the CUDA backend run on the CPU: a slow test device)");
   logits->add_option("--activations", lg.activations, "Activation dtype between ops: auto (the checkpoint's: f32, bf16 or f16), f32, bf16, f16 (CUDA only)");
   logits->add_option("--threads,-t", lg.threads, "CPU threads (0 = all cores)")->check(llmrun::cli::at_least(0));
+  logits->add_option("--cpu-isa", lg.cpu_isa, llmrun::cli::kCpuIsaHelp);
 
   return llmrun::cli::run_cli("llmeval", app, argc, argv, [&]() -> int {
     if (lambada->parsed()) return run_lambada(lc, lo);

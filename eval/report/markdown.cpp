@@ -109,6 +109,9 @@ std::string header_line(const EvalReport& report) {
   std::string line = report.task.empty() ? "llmeval" : report.task;
   if (!report.model.empty()) line += " · model: " + report.model;
   if (!report.baseline.empty()) line += " · baseline: " + report.baseline;
+  // Which kernels measured the speeds: the backend, threads and CPU kernel family.
+  const auto backend = report.info.find("backend");
+  if (backend != report.info.end()) line += " · backend: " + backend->second;
   if (speed_metric(report) != SpeedMetric::kNone && report.rows.size() > 1)
     line += " · speedup from " + std::string(speed_metric_label(speed_metric(report)));
   return line;

@@ -54,9 +54,11 @@ void attention_scalar(const CpuTensor& q, CpuKvStorage& cache, int64_t layer, in
 
 }  // namespace
 
-KernelIsa attention_isa(int64_t head_dim) {
+KernelIsa attention_isa(int64_t head_dim, KernelIsa widest) {
   for (KernelIsa isa : {KernelIsa::avx512, KernelIsa::avx2})
-    if (kernel_isa_supported(isa) && head_dim % kernel_isa_lanes(isa) == 0) return isa;
+    if (kernel_isa_lanes(isa) <= kernel_isa_lanes(widest) && kernel_isa_supported(isa) &&
+        head_dim % kernel_isa_lanes(isa) == 0)
+      return isa;
   return KernelIsa::scalar;
 }
 

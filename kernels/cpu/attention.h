@@ -16,7 +16,7 @@ void attention(const CpuTensor& q, const CpuTensor& k, const CpuTensor& v, CpuKv
                int64_t layer, int64_t start_pos, const AttentionShape& shape, CpuTensor& out,
                int threads, KernelIsa isa);
 
-// The widest kernels this CPU has whose vectors divide head_dim.
-KernelIsa attention_isa(int64_t head_dim);
+// The widest kernels this CPU has, no wider than `widest`, whose vectors divide head_dim.
+KernelIsa attention_isa(int64_t head_dim, KernelIsa widest = KernelIsa::avx512);
 
 }  // namespace llmrun::cpu

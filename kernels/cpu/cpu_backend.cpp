@@ -17,9 +17,11 @@ namespace {
 
 class CpuBackend final : public Backend {
  public:
-  explicit CpuBackend(int threads) : threads_(threads > 0 ? threads : omp_get_num_procs()) {}
+  CpuBackend(int threads, KernelIsa isa) : threads_(threads > 0 ? threads : omp_get_num_procs()), isa_(isa) {}
 
-  std::string name() const override { return "cpu (" + std::to_string(threads_) + " threads)"; }
+  std::string name() const override {
+    return "cpu (" + std::to_string(threads_) + " threads, " + kernel_isa_name(isa_) + ")";
+  }
   // Every codec has a row decoder and a dot; activations are always fp32 here.
   bool supports(Op /*op*/, WeightFormat /*format*/, TensorType activation) const override {
     return activation == TensorType::f32;
@@ -63,7 +65,7 @@ class CpuBackend final : public Backend {
     LLMRUN_CHECK(x.cols() == w.cols() && out.rows() == x.rows() && out.cols() == w.rows(), w.name(),
                  ": x [", x.rows(), ",", x.cols(), "] out [", out.rows(), ",", out.cols(), "]");
     LLMRUN_CHECK(!bias || bias->cols() == w.rows(), w.name());
-    cpu::linear(cpu(x), cpu(w), bias ? &cpu(*bias) : nullptr, cpu(out), threads_);
+    cpu::linear(cpu(x), cpu(w), bias ? &cpu(*bias) : nullptr, cpu(out), threads_, linear_isa(w.format(), isa_));
   }
   void rmsnorm_rope_heads(Tensor& x, const Weight* head_gain, float eps, int64_t head_dim, const Tensor& positions,
                           const Weight& inv_freq, float attention_factor) override {
@@ -84,12 +86,13 @@ class CpuBackend final : public Backend {
       const CpuTensor qs(cpu(q), seg.first_row, seg.rows), ks(cpu(k), seg.first_row, seg.rows),
           vs(cpu(v), seg.first_row, seg.rows);
       CpuTensor os(cpu(out), seg.first_row, seg.rows);
-      cpu::attention(qs, ks, vs, cpu(*seg.cache), layer, seg.start_pos, s, os, threads_);
+      cpu::attention(qs, ks, vs, cpu(*seg.cache), layer, seg.start_pos, s, os, threads_,
+                     attention_isa(s.head_dim, isa_));
     }
   }
   void swiglu(const Tensor& gate, const Tensor& up, Tensor& out) override {
     LLMRUN_CHECK(same_shape(gate, up) && same_shape(gate, out), "swiglu");
-    cpu::swiglu(cpu(gate), cpu(up), cpu(out), threads_);
+    cpu::swiglu(cpu(gate), cpu(up), cpu(out), threads_, isa_);
   }
   void add(Tensor& x, const Tensor& y) override {
     LLMRUN_CHECK(same_shape(x, y), "add");
@@ -135,10 +138,26 @@ class CpuBackend final : public Backend {
     return a.rows() == b.rows() && a.cols() == b.cols();
   }
   int threads_;
+  KernelIsa isa_;  // the kernel family of linear, attention and swiglu
 };
 
 }  // namespace
 
-std::unique_ptr<Backend> make_cpu_backend(int threads) { return std::make_unique<CpuBackend>(threads); }
+std::unique_ptr<Backend> make_cpu_backend(int threads, const std::string& isa) {
+  KernelIsa family = best_kernel_isa();
+  if (isa != "auto") {
+    bool known = false;
+    for (KernelIsa i : {KernelIsa::avx512, KernelIsa::avx2, KernelIsa::scalar})
+      if (isa == kernel_isa_name(i)) {
+        family = i;
+        known = true;
+      }
+    if (!known) fail("--cpu-isa ", isa, ": unknown (valid: auto, avx512, avx2, scalar)");
+    if (!kernel_isa_supported(family))
+      fail("--cpu-isa ", isa, ": this CPU (or this build) cannot run the ", isa, " kernels (best here: ",
+           kernel_isa_name(best_kernel_isa()), ")");
+  }
+  return std::make_unique<CpuBackend>(threads, family);
+}
 
 }  // namespace llmrun::cpu

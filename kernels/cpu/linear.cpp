@@ -152,14 +152,19 @@ KernelIsa best_kernel_isa() {
   return KernelIsa::scalar;
 }
 
-void linear(const CpuTensor& x, const CpuWeight& w, const CpuWeight* bias, CpuTensor& out,
-            int threads) {
-  KernelIsa isa = best_kernel_isa();
+KernelIsa linear_isa(WeightFormat format, KernelIsa family) {
 #if LLMRUN_HAVE_SIMD_KERNELS
   // A format added to the codec table before it has a SIMD decoder runs the reference.
-  if (!simd::simd_handles(w.format())) isa = KernelIsa::scalar;
+  if (!simd::simd_handles(format)) return KernelIsa::scalar;
+#else
+  (void)format;
 #endif
-  linear(x, w, bias, out, threads, isa);
+  return family;
+}
+
+void linear(const CpuTensor& x, const CpuWeight& w, const CpuWeight* bias, CpuTensor& out,
+            int threads) {
+  linear(x, w, bias, out, threads, linear_isa(w.format(), best_kernel_isa()));
 }
 
 void linear(const CpuTensor& x, const CpuWeight& w, const CpuWeight* bias, CpuTensor& out,

@@ -37,6 +37,9 @@ int64_t kernel_isa_lanes(KernelIsa isa);
 bool kernel_isa_supported(KernelIsa isa);
 // The fastest supported family: avx512, else avx2, else scalar.
 KernelIsa best_kernel_isa();
+// The family that runs a linear of `format` when `family` is asked for: itself, or the
+// scalar reference for a format its SIMD kernels do not decode yet.
+KernelIsa linear_isa(WeightFormat format, KernelIsa family);
 
 // The backend's entry: best_kernel_isa(), MinifloatDecode::bits. threads >= 1; small
 // problems run on one thread whatever `threads` says.

@@ -38,6 +38,10 @@ CLI::Validator at_least(int64_t min);
 // on stderr when capped: more threads than cores only slow the CPU backend down.
 int capped_threads(int requested, const std::string& program);
 
+// --cpu-isa's help, shared by llmrun and llmeval.
+inline constexpr const char* kCpuIsaHelp =
+    "CPU kernel family: auto (the fastest this CPU runs), avx512, avx2 or scalar (the reference)";
+
 // Reads a whole file ("-" = stdin); errors name the flag and path (a folder is refused).
 std::string read_input_file(const std::string& path, const std::string& flag);
 

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
                  "REGEX=FORMAT for tensors whose HF name matches (repeatable; the last match wins)");
   app.add_option("--device", o.device, "auto (a CUDA GPU when present, else cpu), cpu, cuda, cuda:N, or cuda-host (the CUDA backend run on the CPU: a slow test device)");
   app.add_option("--activations", o.activations, "Activation dtype between ops: auto (the checkpoint's: f32, bf16 or f16), f32, bf16, f16 (CUDA only)");
+  app.add_option("--cpu-isa", o.cpu_isa, llmrun::cli::kCpuIsaHelp);
   app.add_option("--threads,-t", o.threads, "CPU threads (0 = all cores)")->check(llmrun::cli::at_least(0));
   app.add_option("-p,--prompt", o.prompt, "Prompt: generate one reply and exit (chat models get their template)");
   app.add_option("-f,--file", o.prompt_file, "Read the prompt from a file (- = stdin)");

@@ -13,6 +13,7 @@ struct RunOptions {
   std::vector<std::string> tensor_precision;
   std::string device = "auto";
   std::string activations = "auto";
+  std::string cpu_isa = "auto";
   int threads = 0;
   std::string prompt;      // -p
   std::string prompt_file; // -f

@@ -46,7 +46,7 @@ LoadedRun load_run(const RunOptions& o, bool need_tokenizer) {
   LoadedRun run;
   run.model_dir = resolve_model_dir(o.model);
   const auto t0 = std::chrono::steady_clock::now();
-  run.backend = make_backend({o.device, capped_threads(o.threads, "llmrun"), o.activations});
+  run.backend = make_backend({o.device, capped_threads(o.threads, "llmrun"), o.activations, o.cpu_isa});
   LoadOptions load;
   load.precision = eval::resolve_precision(o.precision, run.model_dir, *run.backend);
   load.tensor_precision = o.tensor_precision;

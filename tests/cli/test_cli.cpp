@@ -3,6 +3,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "tests/cli/random_checkpoint.h"
 #include "tests/model/golden.h"
@@ -51,6 +52,23 @@ TEST(LlmrunCli, CudaHostDeviceGivesTheCpuIds) {
   }
 }
 
+// Every kernel family this CPU runs, chosen with --cpu-isa, gives the checkpoint's golden
+// greedy ids (the SIMD families round differently from the scalar reference: the first 60).
+TEST(LlmrunCli, EveryCpuKernelFamilyGivesTheGoldenIds) {
+  LLMRUN_REQUIRE_FIXTURE(dir, "models/stories260k");
+  std::string expected = testing::read_file(dir + "/expected_greedy.ids.txt");
+  std::istringstream golden(expected);
+  std::string first_ids, id;
+  for (int i = 0; i < 61 && golden >> id; ++i) first_ids += (i ? " " : "") + id;
+  for (const char* isa : {"scalar", "avx2", "avx512"}) {
+    auto r = run_command(llmrun_cmd("--model " + dir + " --prompt-ids 1 -n 60 --temp 0 --device cpu --cpu-isa " + isa),
+                         false);
+    if (r.exit_code != 0 && r.output.find("cannot run the") != std::string::npos) continue;  // not on this CPU
+    ASSERT_EQ(r.exit_code, 0) << isa << ": " << r.output;
+    EXPECT_EQ("1 " + r.output, first_ids + "\n") << isa;
+  }
+}
+
 TEST(LlmrunCli, BadInputs) {
   const std::string model = testing::test_data("models/qwen3-tiny");
   expect_one_line_error(run_command(llmrun_cmd("--prompt-ids 1")), 2, "--model");
@@ -75,6 +93,10 @@ TEST(LlmrunCli, BadInputs) {
                         1, "--activations bf16: the CPU backend computes in f32");
   expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 1 --activations f8")), 1,
                         "--activations f8: unknown");
+  expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 1 --device cpu --cpu-isa sse9")), 1,
+                        "--cpu-isa sse9: unknown (valid: auto, avx512, avx2, scalar)");
+  expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 1 --device cuda-host --cpu-isa avx2")),
+                        1, "--cpu-isa avx2: only the CPU backend has kernel families");
   expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 1,2,3 --ctx 3")), 1,
                         "do not fit a context of 3");
   expect_one_line_error(run_command(llmrun_cmd("--model " + model + " --prompt-ids 1 -n -5")), 2,
