@@ -2,7 +2,8 @@
 // against the CPU reference, for every weight format x every activation type. One source,
 // two binaries: _host runs the kernels on the host harness, _gpu on a GPU (skips without).
 //
-// Reference: cpu::linear on the same HostWeight, fed x already rounded to Act, giving fp32.
+// Reference: cpu::linear's scalar reference on the same HostWeight, fed x already rounded to
+// Act, giving fp32 (not the SIMD kernels: their single-token int8 path rounds x to int16).
 // Bound (conformance.h, dot_bound): two fp32 summation orders of the K products plus the
 // bias (K + 1 terms) differ by at most 2 (K + 1) u32 sum|w x| + |bias|, and the CUDA result
 // is rounded once to Act (u_act |ref|). A NaN or inf where the reference is finite fails.
@@ -123,7 +124,7 @@ template <typename Act>
   cpu::CpuWeight cbias(bias_host);
   cpu::CpuTensor cx(n, cols), cout(n, rows);
   std::copy(x.begin(), x.end(), cx.data.begin());
-  cpu::linear(cx, cw, with_bias ? &cbias : nullptr, cout, 1);
+  cpu::linear(cx, cw, with_bias ? &cbias : nullptr, cout, 1, cpu::KernelIsa::scalar);
   std::vector<float> ref(cout.data.begin(), cout.data.end());
 
   // Bound per output from sum |w x| over the decoded weights.

@@ -55,6 +55,26 @@ double fast_vs_reference_bound(int64_t k, double scaled_abs_dot, double abs_bias
 double reference_vs_double_bound(int64_t k, double abs_dot, double abs_bias) {
   return gamma(k + 1) * (abs_dot + abs_bias);
 }
+// A single token times group-scaled int8 codes (simd::gemv_rounds_x_to_int16) has x
+// rounded first: over the row's whole groups, in blocks of kGemvXBlock values, to multiples
+// of dx = the smallest power of two with max |x| <= 32767 dx (at least 2^-126), each value
+// off by at most dx / 2. The sum moves by at most sum over blocks of dx / 2 * sum |d_i|
+// (times the row scale), on top of the fp32 bound above (whose gamma then also covers that
+// term: hence the factor). `d` is the row's code values with group scales, `x` the token's.
+double x_rounding_bound(const double* d, const float* x, int64_t k, int64_t group) {
+  double bound = 0;
+  for (int64_t b = 0; b < k / group * group; b += simd::kGemvXBlock) {
+    double amax = 0, abs_d = 0;
+    for (int64_t i = b; i < b + simd::kGemvXBlock; ++i) {
+      amax = std::max(amax, std::fabs(double(x[i])));
+      abs_d += std::fabs(d[i]);
+    }
+    double dx = std::ldexp(1.0, -126);
+    while (32767.0 * dx < amax) dx *= 2.0;
+    bound += dx / 2.0 * abs_d;
+  }
+  return bound * (1.0 + 2.0 * gamma(k + 2));
+}
 
 // ---- problem construction --------------------------------------------------------------
 
@@ -251,7 +271,9 @@ TEST(Linear, FastMatchesReferenceOverGrid) {
                   for (int64_t i = 0; i < k; ++i)
                     abs_dot += std::fabs(d[size_t(r * k + i)] * x->data[size_t(t * k + i)]);
                   const double abs_b = with_bias ? std::fabs(bias->as_f32[size_t(r)]) : 0.0;
-                  const double bound = fast_vs_reference_bound(k, w->scales[size_t(r)] * abs_dot, abs_b);
+                  double bound = fast_vs_reference_bound(k, w->scales[size_t(r)] * abs_dot, abs_b);
+                  if (simd::gemv_rounds_x_to_int16(*c, n))
+                    bound += w->scales[size_t(r)] * x_rounding_bound(&d[size_t(r * k)], &x->data[size_t(t * k)], k, c->group_size);
                   const float f = got[size_t(t * m + r)], e = ref[size_t(t * m + r)];
                   ASSERT_TRUE(std::fabs(double(f) - e) <= bound)
                       << c->name << " " << path.name << " k=" << k << " rows=" << m << " n=" << n
@@ -400,6 +422,31 @@ TEST(Linear, FastDecodersReproduceEveryCode) {
         }
       }
     }
+  }
+}
+
+// An Inf or NaN input reaches every output of its token, on every path (the single-token
+// int8 path rounds x to integers first, where a NaN would otherwise become a number).
+TEST(Linear, NonFiniteInputReachesEveryOutput) {
+  std::mt19937 rng(8);
+  std::vector<FastPath> paths = fast_paths();
+  paths.push_back({KernelIsa::scalar, MinifloatDecode::bits, "scalar"});
+  for (const CodecRecord* c : all_codecs()) {
+    const int64_t m = 9, k = 200;
+    auto w = std::make_unique<CpuWeight>(host_weight(*c, m, k, random_values(m * k, rng)));
+    for (float bad : {std::nanf(""), INFINITY, -INFINITY})
+      for (int64_t n : {int64_t(1), int64_t(2), int64_t(5), int64_t(30)})
+        for (int64_t at : {int64_t(0), int64_t(37), k - 1}) {  // a full group and the partial one
+          std::vector<float> xf = random_values(n * k, rng);
+          for (int64_t t = 0; t < n; ++t) xf[size_t(t * k + at)] = bad;
+          auto x = tensor(n, k, xf);
+          for (const FastPath& path : paths) {
+            const std::vector<float> got = run(*x, *w, nullptr, 1, path.isa, path.decode);
+            for (size_t i = 0; i < got.size(); ++i)
+              ASSERT_FALSE(std::isfinite(got[i])) << c->name << " " << path.name << " n=" << n << " input " << bad
+                                                  << " at " << at << ": output " << i << " = " << got[i];
+          }
+        }
   }
 }
 

@@ -47,6 +47,9 @@ struct DecodeBF16 {
 struct DecodeInt8 {
   static constexpr int kStep = 16, kStepBytes = 16;
   static constexpr float kUnscale = 1.0f;
+  // The codes are the integers themselves: the single-token GEMV of a group-scaled int8
+  // format multiplies them as integers (linear_kernels.h, gemv_rows_int8).
+  static constexpr bool kIntegerCodes = true;
   void operator()(const uint8_t* p, __m256* v) const {
     for (int h = 0; h < 2; ++h) {
       __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + 8 * h));

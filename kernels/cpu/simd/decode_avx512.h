@@ -42,6 +42,9 @@ struct Decode512BF16 {
 struct Decode512Int8 {
   static constexpr int kStep = 32, kStepBytes = 32;
   static constexpr float kUnscale = 1.0f;
+  // The codes are the integers themselves: the single-token GEMV of a group-scaled int8
+  // format multiplies them as integers (linear_kernels.h, gemv_rows_int8).
+  static constexpr bool kIntegerCodes = true;
   void operator()(const uint8_t* p, __m512* v) const {
     for (int h = 0; h < 2; ++h)
       v[h] = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * h))));

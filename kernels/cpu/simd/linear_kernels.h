@@ -61,6 +61,16 @@ struct IsGroupScaled : std::false_type {};
 template <class D>
 struct IsGroupScaled<D, std::void_t<decltype(D::kGroupScaled)>> : std::true_type {};
 
+// Whether D is a group-scaled format of int8 codes (an inner decoder with kIntegerCodes).
+template <class D, class = void>
+struct HasIntegerCodes : std::false_type {};
+template <class D>
+struct HasIntegerCodes<D, std::void_t<decltype(D::kIntegerCodes)>> : std::true_type {};
+template <class D>
+struct IsGroupedInt8 : std::false_type {};
+template <class Vec, class Inner, int kGroup>
+struct IsGroupedInt8<DecodeGrouped<Vec, Inner, kGroup>> : HasIntegerCodes<Inner> {};
+
 inline float f16_scale(const uint16_t* p) { return _cvtsh_ss(*p); }
 
 // ---- decode: GEMV over NT <= kGemvMaxTokens tokens -------------------------------------
@@ -76,6 +86,25 @@ struct GemvInputs {
   const float* rows[kGemvMaxTokens];
   alignas(64) float tail[kGemvMaxTokens][kTailMax];
 };
+
+// The row's last p.k - steps * kStep weights (kStep is a multiple of every codec's block
+// size; a group-scaled row's tail is its last group, partial), times group scale / kUnscale,
+// zero-padded to kTailMax.
+template <class D>
+void decode_tail(const LinearProblem& p, const uint8_t* row, const uint16_t* gs, int64_t steps, float* wt) {
+  const CodecRecord& cc = *p.codes_codec;
+  const int64_t k_tail = steps * D::kStep;
+  const float group = IsGroupScaled<D>::value ? f16_scale(gs + steps) : 1.0f;
+  for (int i = 0; i < kTailMax; ++i) wt[i] = 0.0f;
+  cc.decode_row(row + k_tail / cc.block_size * cc.block_bytes, group / D::kUnscale, p.k - k_tail, wt);
+}
+
+// out[t, r] = the lanes' sum times the row scale and unscale, plus the bias.
+template <class Vec>
+void store_out(const LinearProblem& p, int64_t r, int t, typename Vec::V acc, float unscale) {
+  const float v = Vec::hsum(acc) * (p.scales[r] * unscale);
+  p.out[t * p.m + r] = p.bias ? v + p.bias[r] : v;
+}
 
 // Rows [r0, r0 + RB) for NT tokens. S accumulators per (row, token) pair.
 template <class Vec, class D, int RB, int NT, int S>
@@ -146,31 +175,123 @@ void gemv_rows(const D& dec, const LinearProblem& p, const GemvInputs& in, int64
     }
   }
 
-  const int64_t k_tail = steps * D::kStep, n_tail = p.k - k_tail;
-  if (n_tail > 0) {
-    // Block-aligned: kStep is a multiple of every codec's block size.
-    const CodecRecord& cc = *p.codes_codec;
-    const int64_t byte_off = k_tail / cc.block_size * cc.block_bytes;
-    for (int r = 0; r < RB; ++r) {
-      alignas(64) float wt[kTailMax] = {};
-      // A group-scaled row's tail is its last group, partial (a step is one group).
-      const float group = kGrouped ? f16_scale(gs[r] + steps) : 1.0f;
-      cc.decode_row(row[r] + byte_off, group / D::kUnscale, n_tail, wt);
-      for (int64_t v = 0; v * Vec::kLanes < n_tail; ++v)
-        for (int t = 0; t < NT; ++t)
-          acc[r][t][0] = Vec::fma(Vec::load(wt + Vec::kLanes * v), Vec::load(in.tail[t] + Vec::kLanes * v),
-                                  acc[r][t][0]);
-    }
+  const int64_t n_tail = p.k - steps * D::kStep;
+  for (int r = 0; n_tail > 0 && r < RB; ++r) {
+    alignas(64) float wt[kTailMax];
+    decode_tail<D>(p, row[r], gs[r], steps, wt);
+    for (int64_t v = 0; v * Vec::kLanes < n_tail; ++v)
+      for (int t = 0; t < NT; ++t)
+        acc[r][t][0] = Vec::fma(Vec::load(wt + Vec::kLanes * v), Vec::load(in.tail[t] + Vec::kLanes * v), acc[r][t][0]);
   }
 
-  for (int r = 0; r < RB; ++r) {
-    const float scale = p.scales[r0 + r] * D::kUnscale;
+  for (int r = 0; r < RB; ++r)
     for (int t = 0; t < NT; ++t) {
       V a = acc[r][t][0];
       for (int s = 1; s < S; ++s) a = Vec::add(a, acc[r][t][s]);
-      const float v = Vec::hsum(a) * scale;
-      p.out[t * p.m + r0 + r] = p.bias ? v + p.bias[r0 + r] : v;
+      store_out<Vec>(p, r0 + r, t, a, D::kUnscale);
     }
+}
+
+// ---- decode, int8 codes and a single token: integer products ---------------------------
+//
+// A group-scaled int8 row times one token's x is mostly integer arithmetic: x is rounded
+// once per call to int16 in blocks of kGemvXBlock values, each with a power-of-two scale dx
+// (the smallest with max |x| <= 32767 dx), so a block's products are exact int16 x int8
+// multiply-adds into int32 (at most 4 per lane: below 2^24, converted to fp32 exactly), and
+// one FMA per block and row applies group scale x dx. Per 32 weights that is 2 widening
+// loads, 2 multiply-adds, an add, a conversion and an FMA on AVX2 instead of 4 widenings,
+// 4 conversions and 4 FMAs: the fp32 path is bound by those on AVX2. Rounding x costs
+// at most dx / 2 < max |x| / 32767 per value (2^-127 for blocks below 2^-112), ~2^7 times
+// below an int8 weight's own rounding; small integers and other values with few
+// significant bits pass exactly. A block holding an Inf or NaN gets dx = NaN, so its
+// rows' outputs are NaN.
+struct XInt16 {
+  const int16_t* q;  // [blocks * kGemvXBlock]
+  const float* dx;   // [round_up(blocks, 8)], zero past `blocks`
+};
+
+template <class Vec>
+void quantize_x_i16(const float* x, int64_t blocks, int16_t* q, float* dx) {
+  using V = typename Vec::V;
+  static_assert(kGemvXBlock % 16 == 0 && kGemvXBlock % Vec::kLanes == 0, "whole vectors per block");
+  for (int64_t b = 0; b < blocks; ++b) {
+    const float* xb = x + b * kGemvXBlock;
+    V amax = Vec::zero(), nonfinite = Vec::zero();
+    for (int v = 0; v < kGemvXBlock / Vec::kLanes; ++v) {
+      const V a = Vec::load(xb + v * Vec::kLanes);
+      amax = Vec::max(amax, Vec::abs(a));
+      nonfinite = Vec::add(nonfinite, Vec::mul(a, Vec::zero()));  // 0, or NaN after an Inf or NaN
+    }
+    const float m = Vec::hmax(amax);
+    uint32_t bits;
+    __builtin_memcpy(&bits, &m, 4);
+    // m in [2^E, 2^(E+1)): m / 2^(E-14) in [16384, 32768), above 32767 for the largest mantissas.
+    int e = int(bits >> 23) - 127 - 14;
+    if ((bits & 0x7fffffu) > 0x7ffe00u) ++e;
+    if (e < -126) e = -126;
+    const uint32_t d_bits = uint32_t(e + 127) << 23, inv_bits = uint32_t(127 - e) << 23;
+    float d, inv;
+    __builtin_memcpy(&d, &d_bits, 4);
+    __builtin_memcpy(&inv, &inv_bits, 4);
+    if (!(Vec::hsum(nonfinite) == 0.0f)) d = __builtin_nanf(""), inv = 0.0f;
+    for (int h = 0; h < kGemvXBlock; h += 16) Vec::round_to_i16(xb + h, inv, q + b * kGemvXBlock + h);
+    dx[b] = d;
+  }
+  for (int64_t b = blocks; b < round_up(blocks, 8); ++b) dx[b] = 0.0f;
+}
+
+template <class Vec, class D, int RB>
+void gemv_rows_int8(const LinearProblem& p, const GemvInputs& in, const XInt16& x, int64_t r0) {
+  using V = typename Vec::V;
+  using I = typename Vec::I;
+  constexpr int kGroup = D::kStep, kBlocksPerGroup = kGroup / kGemvXBlock;
+  constexpr int kIVecs = kGemvXBlock / Vec::kI16Lanes;
+  static_assert(kGroup % kGemvXBlock == 0 && (kBlocksPerGroup == 1 || kBlocksPerGroup == 2), "g32 or g64");
+  V acc[RB];
+  const uint8_t* row[RB];
+  const uint16_t* gs[RB];
+  for (int r = 0; r < RB; ++r) {
+    acc[r] = Vec::zero();
+    row[r] = p.w + (r0 + r) * p.row_bytes;
+    gs[r] = p.group_scales + (r0 + r) * p.groups_per_row;
+  }
+  alignas(32) float sc[RB][8];  // group scale x dx of blocks b..b+8 (b % 8 == 0)
+  const uint8_t* ahead = row[0] + kPrefetchAhead;  // linear over the row group (gemv_rows)
+  const int64_t steps = p.k / kGroup, blocks = steps * kBlocksPerGroup;
+  for (int64_t b = 0; b < blocks; ++b) {
+    for (int64_t o = 0; o < RB * kGemvXBlock; o += 64) Vec::prefetch(ahead + b * RB * kGemvXBlock + o);
+    if (b % 8 == 0) {
+      const __m256 dx = _mm256_loadu_ps(x.dx + b);
+      for (int r = 0; r < RB; ++r) {
+        __m256 g;
+        if constexpr (kBlocksPerGroup == 1) {
+          g = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(gs[r] + b)));
+        } else {  // 4 groups, each for two blocks (CpuWeight pads the scales for the last row)
+          g = _mm256_cvtph_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(gs[r] + b / 2)));
+          g = _mm256_permutevar8x32_ps(g, _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3));
+        }
+        _mm256_store_ps(sc[r], _mm256_mul_ps(g, dx));
+      }
+    }
+    I xv[kIVecs];
+    for (int v = 0; v < kIVecs; ++v) xv[v] = Vec::load_i16(x.q + b * kGemvXBlock + v * Vec::kI16Lanes);
+#pragma GCC unroll 4
+    for (int r = 0; r < RB; ++r) {
+      const uint8_t* w = row[r] + b * kGemvXBlock;
+      I sum = Vec::madd_i16(Vec::widen_i8(w), xv[0]);
+      for (int v = 1; v < kIVecs; ++v) sum = Vec::add_i32(sum, Vec::madd_i16(Vec::widen_i8(w + v * Vec::kI16Lanes), xv[v]));
+      acc[r] = Vec::fma(Vec::to_float(sum), Vec::set1(sc[r][b % 8]), acc[r]);
+    }
+  }
+  const int64_t n_tail = p.k - steps * kGroup;
+  for (int r = 0; r < RB; ++r) {
+    if (n_tail > 0) {
+      alignas(64) float wt[kTailMax];
+      decode_tail<D>(p, row[r], gs[r], steps, wt);
+      for (int64_t v = 0; v * Vec::kLanes < n_tail; ++v)
+        acc[r] = Vec::fma(Vec::load(wt + Vec::kLanes * v), Vec::load(in.tail[0] + Vec::kLanes * v), acc[r]);
+    }
+    store_out<Vec>(p, r0 + r, 0, acc[r], 1.0f);
   }
 }
 
@@ -191,13 +312,30 @@ void gemv(const D& dec, const LinearProblem& p) {
     for (int i = 0; i < kTailMax; ++i) in.tail[t][i] = k_tail + i < p.k ? in.rows[t][k_tail + i] : 0.0f;
   }
   const int64_t groups = (p.m + RB - 1) / RB;
+  if constexpr (NT == 1 && IsGroupedInt8<D>::value) {
+    const int64_t blocks = p.k / D::kStep * (D::kStep / kGemvXBlock);
+    int16_t* q = reinterpret_cast<int16_t*>(p.scratch);  // scratch: simd_scratch_floats
+    float* dx = p.scratch + round_up(p.k, kGemvXBlock) / 2;
+    quantize_x_i16<Vec>(p.x, blocks, q, dx);
+    const XInt16 x{q, dx};
 #pragma omp parallel for num_threads(p.threads) if (p.parallel) schedule(static)
-  for (int64_t g = 0; g < groups; ++g) {
-    const int64_t r0 = g * RB;
-    if (r0 + RB <= p.m) {
-      gemv_rows<Vec, D, RB, NT, S>(dec, p, in, r0);
-    } else {
-      for (int64_t r = r0; r < p.m; ++r) gemv_rows<Vec, D, 1, NT, S>(dec, p, in, r);
+    for (int64_t g = 0; g < groups; ++g) {
+      const int64_t r0 = g * RB;
+      if (r0 + RB <= p.m) {
+        gemv_rows_int8<Vec, D, RB>(p, in, x, r0);
+      } else {
+        for (int64_t r = r0; r < p.m; ++r) gemv_rows_int8<Vec, D, 1>(p, in, x, r);
+      }
+    }
+  } else {
+#pragma omp parallel for num_threads(p.threads) if (p.parallel) schedule(static)
+    for (int64_t g = 0; g < groups; ++g) {
+      const int64_t r0 = g * RB;
+      if (r0 + RB <= p.m) {
+        gemv_rows<Vec, D, RB, NT, S>(dec, p, in, r0);
+      } else {
+        for (int64_t r = r0; r < p.m; ++r) gemv_rows<Vec, D, 1, NT, S>(dec, p, in, r);
+      }
     }
   }
 }

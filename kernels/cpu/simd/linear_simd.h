@@ -41,6 +41,9 @@ constexpr int64_t kGemmBroadcastMinTokens = 24;
 // token's whole x row (4 tokens x 10 KiB no longer stays in L1): 4 tokens took 1.43 ms
 // there against 1.17 ms tiled, 8 tokens 3.4 ms against 1.9 ms.
 constexpr int64_t kGemvMaxTokens = 3;
+// The single-token GEMV of group-scaled int8 rows rounds x to int16 in blocks of this many
+// values, each with its own power-of-two scale (linear_kernels.h, quantize_x_i16).
+constexpr int64_t kGemvXBlock = 32;
 
 struct LinearProblem {
   const float* x = nullptr;      // [n, k] fp32 row-major
@@ -66,12 +69,19 @@ struct LinearProblem {
 
 constexpr int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
 
-// Scratch the kernels need (prefill only; decode needs none): per-thread W tiles, row-major
-// and transposed, and a copy of x (packed k-major in groups of the micro-kernel's tokens,
-// or rows zero-padded to a multiple of kGemmPad).
+// Scratch the kernels need. Decode: x as int16 and its block scales (int8 codes, one
+// token). Prefill: per-thread W tiles, row-major and transposed, and a copy of x (packed
+// k-major in groups of the micro-kernel's tokens, or rows zero-padded to a multiple of kGemmPad).
 constexpr int64_t simd_scratch_floats(int64_t n, int64_t k, int threads) {
-  if (n <= kGemvMaxTokens) return 0;
+  if (n <= kGemvMaxTokens) return round_up(k, kGemvXBlock) / 2 + round_up(k / kGemvXBlock, 8);
   return int64_t(threads) * 2 * kGemmTileRows * kGemmTileCols + round_up(n, kGemmMaxTokens) * round_up(k, kGemmPad);
+}
+
+// Whether the SIMD kernels round x to int16 for this problem (linear_kernels.h,
+// quantize_x_i16): one token times int8 codes with group scales. Tests widen their error
+// bound by that rounding.
+inline bool gemv_rounds_x_to_int16(const CodecRecord& c, int64_t n) {
+  return n == 1 && c.group_size > 0 && c.element == WeightFormat::int8;
 }
 
 // Whether the SIMD kernels have a decoder for `format` (a new format starts without one

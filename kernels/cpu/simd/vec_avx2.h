@@ -3,6 +3,8 @@
 // include only from files compiled with -mavx2 -mfma -mf16c.
 #include <immintrin.h>
 
+#include <cstdint>
+
 #include "kernels/cpu/simd/exp_f32.h"
 
 namespace llmrun::cpu::simd {
@@ -63,6 +65,24 @@ struct VecAvx2 {
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
   }
   static V exp(V x) { return vec_exp<VecAvx2>(x); }
+  // Integer products (the single-token GEMV of int8 codes, linear_kernels.h): I holds
+  // kI16Lanes int16 or kLanes int32.
+  using I = __m256i;
+  static constexpr int kI16Lanes = 16;
+  static I load_i16(const int16_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+  static I widen_i8(const uint8_t* p) { return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+  static I madd_i16(I a, I b) { return _mm256_madd_epi16(a, b); }  // pairs of int16 products summed into int32
+  static I add_i32(I a, I b) { return _mm256_add_epi32(a, b); }
+  static V to_float(I a) { return _mm256_cvtepi32_ps(a); }
+  static V abs(V v) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v); }
+  // q[0..16) = x[0..16) * scale rounded to nearest even; the caller keeps |x * scale| <= 32767.
+  static void round_to_i16(const float* x, float scale, int16_t* q) {
+    const __m256 s = _mm256_set1_ps(scale);
+    const __m256i a = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x), s));
+    const __m256i b = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + 8), s));
+    // packs works per 128-bit half (a0-3 b0-3 a4-7 b4-7): put the quarters back in order.
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(q), _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xd8));
+  }
 };
 
 }  // namespace

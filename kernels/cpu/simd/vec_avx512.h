@@ -3,6 +3,8 @@
 // include only from files compiled with the AVX-512 flags of linear_avx512.cpp.
 #include <immintrin.h>
 
+#include <cstdint>
+
 #include "kernels/cpu/simd/exp_f32.h"
 
 namespace llmrun::cpu::simd {
@@ -64,6 +66,21 @@ struct VecAvx512 {
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23));
   }
   static V exp(V x) { return vec_exp<VecAvx512>(x); }
+  // Integer products (the single-token GEMV of int8 codes, linear_kernels.h): I holds
+  // kI16Lanes int16 or kLanes int32.
+  using I = __m512i;
+  static constexpr int kI16Lanes = 32;
+  static I load_i16(const int16_t* p) { return _mm512_loadu_si512(p); }
+  static I widen_i8(const uint8_t* p) { return _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
+  static I madd_i16(I a, I b) { return _mm512_madd_epi16(a, b); }  // pairs of int16 products summed into int32
+  static I add_i32(I a, I b) { return _mm512_add_epi32(a, b); }
+  static V to_float(I a) { return _mm512_cvtepi32_ps(a); }
+  static V abs(V v) { return _mm512_abs_ps(v); }
+  // q[0..16) = x[0..16) * scale rounded to nearest even; the caller keeps |x * scale| <= 32767.
+  static void round_to_i16(const float* x, float scale, int16_t* q) {
+    const __m512i a = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x), _mm512_set1_ps(scale)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(q), _mm512_cvtepi32_epi16(a));
+  }
 };
 
 }  // namespace
