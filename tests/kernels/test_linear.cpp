@@ -167,6 +167,13 @@ std::vector<FastPath> fast_paths() {
   return paths;
 }
 
+// The fast families and the scalar reference.
+std::vector<FastPath> every_path() {
+  std::vector<FastPath> paths = fast_paths();
+  paths.push_back({KernelIsa::scalar, MinifloatDecode::bits, "scalar"});
+  return paths;
+}
+
 #define SKIP_WITHOUT_FAST_PATHS()                                                       \
   if (fast_paths().empty()) GTEST_SKIP() << "this CPU runs only the scalar kernels (no AVX2/FMA/F16C)"
 
@@ -429,8 +436,7 @@ TEST(Linear, FastDecodersReproduceEveryCode) {
 // int8 path rounds x to integers first, where a NaN would otherwise become a number).
 TEST(Linear, NonFiniteInputReachesEveryOutput) {
   std::mt19937 rng(8);
-  std::vector<FastPath> paths = fast_paths();
-  paths.push_back({KernelIsa::scalar, MinifloatDecode::bits, "scalar"});
+  const std::vector<FastPath> paths = every_path();
   for (const CodecRecord* c : all_codecs()) {
     const int64_t m = 9, k = 200;
     auto w = std::make_unique<CpuWeight>(host_weight(*c, m, k, random_values(m * k, rng)));
@@ -454,8 +460,7 @@ TEST(Linear, NonFiniteInputReachesEveryOutput) {
 // any thread count. Shapes are big enough to take the threaded path.
 TEST(Linear, ThreadCountDoesNotChangeResults) {
   std::mt19937 rng(5);
-  std::vector<FastPath> paths = fast_paths();
-  paths.push_back({KernelIsa::scalar, MinifloatDecode::bits, "scalar"});
+  const std::vector<FastPath> paths = every_path();
   for (const CodecRecord* c : all_codecs()) {
     const int64_t m = 203, k = 1031;
     auto w = std::make_unique<CpuWeight>(host_weight(*c, m, k, random_values(m * k, rng)));

@@ -302,6 +302,27 @@ struct GemvShape {
   static constexpr int kSplit = NT == 1 ? 2 : 1;
 };
 
+template <int N>
+struct RowCount {
+  static constexpr int value = N;
+};
+
+// Calls rows(RowCount<RB>, r0) for each whole group of RB rows and rows(RowCount<1>, r)
+// for each row of the last, partial one, the groups split between the threads.
+template <int RB, class Rows>
+void for_row_groups(const LinearProblem& p, const Rows& rows) {
+  const int64_t groups = (p.m + RB - 1) / RB;
+#pragma omp parallel for num_threads(p.threads) if (p.parallel) schedule(static)
+  for (int64_t g = 0; g < groups; ++g) {
+    const int64_t r0 = g * RB;
+    if (r0 + RB <= p.m) {
+      rows(RowCount<RB>{}, r0);
+    } else {
+      for (int64_t r = r0; r < p.m; ++r) rows(RowCount<1>{}, r);
+    }
+  }
+}
+
 template <class Vec, class D, int NT>
 void gemv(const D& dec, const LinearProblem& p) {
   constexpr int RB = GemvShape<NT>::kRows, S = GemvShape<NT>::kSplit;
@@ -311,32 +332,18 @@ void gemv(const D& dec, const LinearProblem& p) {
     in.rows[t] = p.x + t * p.k;
     for (int i = 0; i < kTailMax; ++i) in.tail[t][i] = k_tail + i < p.k ? in.rows[t][k_tail + i] : 0.0f;
   }
-  const int64_t groups = (p.m + RB - 1) / RB;
   if constexpr (NT == 1 && IsGroupedInt8<D>::value) {
     const int64_t blocks = p.k / D::kStep * (D::kStep / kGemvXBlock);
-    int16_t* q = reinterpret_cast<int16_t*>(p.scratch);  // scratch: simd_scratch_floats
+    // simd_scratch_floats sizes this scratch by gemv_rounds_x_to_int16, the codec-side
+    // twin of IsGroupedInt8: none means the two disagree.
+    if (p.scratch == nullptr) __builtin_trap();
+    int16_t* q = reinterpret_cast<int16_t*>(p.scratch);
     float* dx = p.scratch + round_up(p.k, kGemvXBlock) / 2;
     quantize_x_i16<Vec>(p.x, blocks, q, dx);
     const XInt16 x{q, dx};
-#pragma omp parallel for num_threads(p.threads) if (p.parallel) schedule(static)
-    for (int64_t g = 0; g < groups; ++g) {
-      const int64_t r0 = g * RB;
-      if (r0 + RB <= p.m) {
-        gemv_rows_int8<Vec, D, RB>(p, in, x, r0);
-      } else {
-        for (int64_t r = r0; r < p.m; ++r) gemv_rows_int8<Vec, D, 1>(p, in, x, r);
-      }
-    }
+    for_row_groups<RB>(p, [&](auto rows, int64_t r0) { gemv_rows_int8<Vec, D, decltype(rows)::value>(p, in, x, r0); });
   } else {
-#pragma omp parallel for num_threads(p.threads) if (p.parallel) schedule(static)
-    for (int64_t g = 0; g < groups; ++g) {
-      const int64_t r0 = g * RB;
-      if (r0 + RB <= p.m) {
-        gemv_rows<Vec, D, RB, NT, S>(dec, p, in, r0);
-      } else {
-        for (int64_t r = r0; r < p.m; ++r) gemv_rows<Vec, D, 1, NT, S>(dec, p, in, r);
-      }
-    }
+    for_row_groups<RB>(p, [&](auto rows, int64_t r0) { gemv_rows<Vec, D, decltype(rows)::value, NT, S>(dec, p, in, r0); });
   }
 }
 

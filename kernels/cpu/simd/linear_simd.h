@@ -69,19 +69,21 @@ struct LinearProblem {
 
 constexpr int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
 
-// Scratch the kernels need. Decode: x as int16 and its block scales (int8 codes, one
-// token). Prefill: per-thread W tiles, row-major and transposed, and a copy of x (packed
-// k-major in groups of the micro-kernel's tokens, or rows zero-padded to a multiple of kGemmPad).
-constexpr int64_t simd_scratch_floats(int64_t n, int64_t k, int threads) {
-  if (n <= kGemvMaxTokens) return round_up(k, kGemvXBlock) / 2 + round_up(k / kGemvXBlock, 8);
-  return int64_t(threads) * 2 * kGemmTileRows * kGemmTileCols + round_up(n, kGemmMaxTokens) * round_up(k, kGemmPad);
-}
-
 // Whether the SIMD kernels round x to int16 for this problem (linear_kernels.h,
 // quantize_x_i16): one token times int8 codes with group scales. Tests widen their error
 // bound by that rounding.
 inline bool gemv_rounds_x_to_int16(const CodecRecord& c, int64_t n) {
   return n == 1 && c.group_size > 0 && c.element == WeightFormat::int8;
+}
+
+// Scratch the kernels need. Decode: x as int16 and its block scales when it is rounded
+// (above), else none. Prefill: per-thread W tiles, row-major and transposed, and a copy of
+// x (packed k-major in groups of the micro-kernel's tokens, or rows zero-padded to a
+// multiple of kGemmPad).
+inline int64_t simd_scratch_floats(const CodecRecord& c, int64_t n, int64_t k, int threads) {
+  if (n <= kGemvMaxTokens)
+    return gemv_rounds_x_to_int16(c, n) ? round_up(k, kGemvXBlock) / 2 + round_up(k / kGemvXBlock, 8) : 0;
+  return int64_t(threads) * 2 * kGemmTileRows * kGemmTileCols + round_up(n, kGemmMaxTokens) * round_up(k, kGemmPad);
 }
 
 // Whether the SIMD kernels have a decoder for `format` (a new format starts without one
