@@ -101,7 +101,9 @@ void attention(const CpuTensor& q, const CpuTensor& k, const CpuTensor& v, CpuKv
   p.threads = threads;
   p.parallel = parallel;
   // Uninitialized on purpose: the kernels write before they read.
-  std::unique_ptr<float[]> scratch(new float[size_t(simd::attention_scratch_floats(start_pos, n, shape.n_kv_heads, d, threads))]);
+  const int64_t scratch_floats =
+      simd::attention_scratch_floats(start_pos, n, shape.n_heads, shape.n_kv_heads, d, threads);
+  std::unique_ptr<float[]> scratch(new float[size_t(scratch_floats)]);
   p.scratch = scratch.get();
   if (isa == KernelIsa::avx512)
     simd::attention_avx512(p);

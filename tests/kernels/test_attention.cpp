@@ -98,6 +98,10 @@ TEST(CpuAttention, EveryKernelMatchesDoublePrecision) {
       // From 16 new rows the keys are transposed first (kAttentionTransposeMinRows): with a
       // cached prefix, positions no multiple of 8, and exactly at the threshold.
       {9, 3, 64, 17, 20}, {4, 2, 16, 0, 16},  {16, 8, 128, 3, 18},
+      // One token over more than kAttentionSegment positions: segments merged at the end
+      // (the last one partial, of one position, or the only one at exactly 256; 7 heads per
+      // KV head: two chunks).
+      {9, 3, 64, 600, 1}, {16, 8, 128, 512, 1}, {4, 1, 32, 255, 1}, {14, 2, 64, 300, 1}, {4, 2, 16, 1100, 1},
   };
   for (KernelIsa isa : isas_here())
     for (const Case& c : cases) {
@@ -146,6 +150,23 @@ TEST(CpuAttention, LargeProblemsSplitAcrossThreadsGiveTheSameResult) {
     attention(t.q, t.k, t.v, c1, 0, 0, {heads, kv, d}, one, 1, isa);
     attention(t.q, t.k, t.v, c2, 0, 0, {heads, kv, d}, two, 2, isa);
     EXPECT_EQ(first_different_row(one, two, n), -1);
+  }
+}
+
+TEST(CpuAttention, SegmentedDecodeGivesTheSameBitsOnAnyThreadCount) {
+  // One token after 700 cached positions: three segments of positions, whose split does
+  // not depend on the thread count.
+  for (KernelIsa isa : isas_here()) {
+    SCOPED_TRACE(kernel_isa_name(isa));
+    const int64_t heads = 9, kv = 3, d = 64, prefix = 700;
+    RandomTokens before(prefix, heads, kv, d, 5), now(1, heads, kv, d, 6);
+    CpuTensor scratch(prefix, heads * d), one(1, heads * d), two(1, heads * d);
+    CpuKvStorage c1(1, kv, d, prefix + 1), c2(1, kv, d, prefix + 1);
+    attention(before.q, before.k, before.v, c1, 0, 0, {heads, kv, d}, scratch, 1, isa);
+    attention(before.q, before.k, before.v, c2, 0, 0, {heads, kv, d}, scratch, 1, isa);
+    attention(now.q, now.k, now.v, c1, 0, prefix, {heads, kv, d}, one, 1, isa);
+    attention(now.q, now.k, now.v, c2, 0, prefix, {heads, kv, d}, two, 2, isa);
+    EXPECT_EQ(first_different_row(one, two, 1), -1);
   }
 }
 

@@ -15,9 +15,12 @@
 // From kAttentionTransposeMinRows new rows (prefill) the keys are first transposed, once per
 // call, and a chunk's scores come 2 vectors of positions at a time from broadcasts of its
 // query values: no horizontal sum per key, which the per-key dot products above cost.
+// One token over more than kAttentionSegment positions (decode of a long context) cuts each
+// chunk's positions into segments, items of their own, and merges them (merge_segments).
 #include <immintrin.h>
 #include <omp.h>
 
+#include <cmath>
 #include <cstdint>
 
 #include "kernels/cpu/simd/attention_simd.h"
@@ -128,9 +131,16 @@ void transpose_keys(const AttentionProblem& p, int64_t total, int64_t padded, fl
     }
 }
 
+// A segment of positions [j0, j1) of a one-token chunk (attention_segments); `partial`
+// [kRows][d + 2] takes each row's unnormalized output, max and sum instead of writing out.
+struct Segment {
+  int64_t j0 = 0, j1 = 0;
+  float* partial = nullptr;
+};
+
 template <class Vec>
 void attention_chunk(const AttentionProblem& p, int64_t kvh, int64_t first_item, int64_t items, float* scores,
-                     const float* keys_t, int64_t padded) {
+                     const float* keys_t, int64_t padded, const Segment& seg = Segment{}) {
   using V = typename Vec::V;
   constexpr int L = Vec::kLanes;
   // Vectors of d per pass over the values: kRows x kSlice accumulators + kSlice operands
@@ -143,8 +153,8 @@ void attention_chunk(const AttentionProblem& p, int64_t kvh, int64_t first_item,
     const int64_t t = first_item + (r < items ? r : items - 1);
     const int64_t i = t / group, h = kvh * group + t % group;
     rows.q[r] = p.q + i * p.q_stride + h * d;
-    rows.out[r] = p.out + i * p.out_stride + h * d;
-    rows.visible[r] = p.start_pos + i + 1;
+    rows.out[r] = seg.partial ? seg.partial + r * (d + 2) : p.out + i * p.out_stride + h * d;
+    rows.visible[r] = seg.partial ? seg.j1 - seg.j0 : p.start_pos + i + 1;
   }
   rows.min_visible = rows.max_visible = rows.visible[0];
   for (int64_t r = 1; r < kRows; ++r) {
@@ -152,8 +162,8 @@ void attention_chunk(const AttentionProblem& p, int64_t kvh, int64_t first_item,
     rows.max_visible = rows.visible[r] > rows.max_visible ? rows.visible[r] : rows.max_visible;
   }
   const int64_t stride = round_up(rows.max_visible, keys_t ? 2 * L : 16);
-  const float* keys = p.keys + kvh * p.head_stride;
-  const float* values = p.values + kvh * p.head_stride;
+  const float* keys = p.keys + kvh * p.head_stride + seg.j0 * d;
+  const float* values = p.values + kvh * p.head_stride + seg.j0 * d;
 
   if (keys_t) {
     scores_from_transposed<Vec>(rows, keys_t + kvh * d * padded, d, p.scale, stride, scores);
@@ -181,7 +191,8 @@ void attention_chunk(const AttentionProblem& p, int64_t kvh, int64_t first_item,
     for (int64_t j = rows.max_visible; j < stride; ++j) s[j] = kMinusInf;
     V m = Vec::set1(kMinusInf);
     for (int64_t j = 0; j < stride; j += L) m = Vec::max(m, Vec::load(s + j));
-    const V minus_max = Vec::set1(-Vec::hmax(m));
+    const float max = Vec::hmax(m);
+    const V minus_max = Vec::set1(-max);
     V sum = Vec::zero();
     for (int64_t j = 0; j < stride; j += L) {
       const V e = Vec::exp(Vec::add(Vec::load(s + j), minus_max));
@@ -189,10 +200,46 @@ void attention_chunk(const AttentionProblem& p, int64_t kvh, int64_t first_item,
       sum = Vec::add(sum, e);
     }
     inv_sum[r] = 1.0f / Vec::hsum(sum);
+    if (seg.partial) {  // merge_segments divides
+      seg.partial[r * (d + 2) + d] = max;
+      seg.partial[r * (d + 2) + d + 1] = Vec::hsum(sum);
+      inv_sum[r] = 1.0f;
+    }
   }
   int64_t c0 = 0;
   for (; c0 + kSlice <= vecs; c0 += kSlice) weighted_values<Vec, kSlice>(rows, values, d, scores, stride, inv_sum, c0);
   for (; c0 < vecs; ++c0) weighted_values<Vec, 1>(rows, values, d, scores, stride, inv_sum, c0);
+}
+
+// out = the segments' outputs, each times e^(its max - the largest max), divided by their
+// sums weighted alike: the softmax over all positions. Rows r of chunk `chunk`, KV head kvh.
+template <class Vec>
+void merge_segments(const AttentionProblem& p, int64_t kvh, int64_t chunk, int64_t r, int64_t segments,
+                    const float* partials) {
+  using V = typename Vec::V;
+  const int64_t group = p.n_heads / p.n_kv_heads, d = p.d, item = (kvh * ((group + kRows - 1) / kRows) + chunk);
+  const float* first = partials + item * segments * kRows * (d + 2) + r * (d + 2);
+  const auto part = [&](int64_t s) { return first + s * kRows * (d + 2); };
+  float max = part(0)[d];
+  for (int64_t s = 1; s < segments; ++s) max = part(s)[d] > max ? part(s)[d] : max;
+  float weights[64];  // e^(max_s - max) of up to 64 segments at a time
+  float sum = 0;
+  float* out = p.out + kvh * group * d + (chunk * kRows + r) * d;
+  for (int64_t c = 0; c < d; c += Vec::kLanes) Vec::store(out + c, Vec::zero());
+  for (int64_t s0 = 0; s0 < segments; s0 += 64) {
+    const int64_t s1 = s0 + 64 < segments ? s0 + 64 : segments;
+    for (int64_t s = s0; s < s1; ++s) {
+      weights[s - s0] = std::exp(part(s)[d] - max);
+      sum += weights[s - s0] * part(s)[d + 1];
+    }
+    for (int64_t c = 0; c < d; c += Vec::kLanes) {
+      V acc = Vec::load(out + c);
+      for (int64_t s = s0; s < s1; ++s) acc = Vec::fma(Vec::set1(weights[s - s0]), Vec::load(part(s) + c), acc);
+      Vec::store(out + c, acc);
+    }
+  }
+  const V inv = Vec::set1(1.0f / sum);
+  for (int64_t c = 0; c < d; c += Vec::kLanes) Vec::store(out + c, Vec::mul(Vec::load(out + c), inv));
 }
 
 template <class Vec>
@@ -203,6 +250,32 @@ void run_attention(const AttentionProblem& p) {
   const int64_t per_thread = attention_scores_floats(p.start_pos, p.n);
   const int64_t padded = padded_positions(p.start_pos, p.n);
   float* keys_t = p.n >= kAttentionTransposeMinRows ? p.scratch + int64_t(p.threads) * per_thread : nullptr;
+  const int64_t segments = attention_segments(p.start_pos, p.n);
+  if (segments > 1) {  // one token: work items of (KV head, chunk, segment), then a merge
+    const int64_t total = p.start_pos + 1, group = p.n_heads / p.n_kv_heads;
+    float* partials = p.scratch + int64_t(p.threads) * per_thread;
+#pragma omp parallel num_threads(p.threads) if (p.parallel)
+    {
+      float* scores = p.scratch + int64_t(omp_get_thread_num()) * per_thread;
+#pragma omp for schedule(static, 1)
+      for (int64_t w = 0; w < work * segments; ++w) {
+        const int64_t item = w / segments, s = w % segments;
+        const int64_t kvh = item / chunks, first = (item % chunks) * kRows;
+        Segment seg;
+        seg.j0 = s * kAttentionSegment;
+        seg.j1 = seg.j0 + kAttentionSegment < total ? seg.j0 + kAttentionSegment : total;
+        seg.partial = partials + w * kRows * (p.d + 2);
+        const int64_t rows = items - first < kRows ? items - first : kRows;
+        attention_chunk<Vec>(p, kvh, first, rows, scores, nullptr, padded, seg);
+      }
+#pragma omp for schedule(static)
+      for (int64_t h = 0; h < p.n_heads; ++h) {
+        const int64_t kvh = h / group, t = h % group;
+        merge_segments<Vec>(p, kvh, t / kRows, t % kRows, segments, partials);
+      }
+    }
+    return;
+  }
 #pragma omp parallel num_threads(p.threads) if (p.parallel)
   {
     if (keys_t) transpose_keys<Vec>(p, p.start_pos + p.n, padded, keys_t);  // ends in a barrier (omp for)

@@ -42,11 +42,31 @@ constexpr int64_t padded_positions(int64_t start_pos, int64_t n) {
 constexpr int64_t attention_scores_floats(int64_t start_pos, int64_t n) {
   return kAttentionRows * padded_positions(start_pos, n);
 }
-// Every thread's scores, then the transposed keys when n takes that path.
-constexpr int64_t attention_scratch_floats(int64_t start_pos, int64_t n, int64_t n_kv_heads, int64_t d,
-                                           int threads) {
+// One token (decode) over more than this many positions: each KV head's positions are cut
+// into segments of this many, separate work items whose partial results (each row's max,
+// sum and unnormalized output) are merged at the end, so that a few KV heads still spread
+// over the threads. Fixed, not derived from the thread count: 1 or N threads give the same
+// bits.
+constexpr int64_t kAttentionSegment = 256;
+
+constexpr int64_t attention_segments(int64_t start_pos, int64_t n) {
+  return n == 1 && start_pos + n > kAttentionSegment ? (start_pos + n + kAttentionSegment - 1) / kAttentionSegment : 1;
+}
+// Work items of kAttentionRows rows per KV head and segment; per item and row d outputs,
+// then the max and the sum.
+constexpr int64_t attention_partial_floats(int64_t start_pos, int64_t n, int64_t n_heads, int64_t n_kv_heads,
+                                           int64_t d) {
+  const int64_t chunks = (n * (n_heads / n_kv_heads) + kAttentionRows - 1) / kAttentionRows;
+  const int64_t segments = attention_segments(start_pos, n);
+  return segments > 1 ? n_kv_heads * chunks * segments * kAttentionRows * (d + 2) : 0;
+}
+// Every thread's scores, then the transposed keys when n takes that path, then the
+// segments' partial results.
+constexpr int64_t attention_scratch_floats(int64_t start_pos, int64_t n, int64_t n_heads, int64_t n_kv_heads,
+                                           int64_t d, int threads) {
   return int64_t(threads) * attention_scores_floats(start_pos, n) +
-         (n >= kAttentionTransposeMinRows ? n_kv_heads * d * padded_positions(start_pos, n) : 0);
+         (n >= kAttentionTransposeMinRows ? n_kv_heads * d * padded_positions(start_pos, n) : 0) +
+         attention_partial_floats(start_pos, n, n_heads, n_kv_heads, d);
 }
 
 // d % 8 == 0 (AVX2), d % 16 == 0 (AVX-512).
