@@ -199,11 +199,11 @@ void attention_chunk(const AttentionProblem& p, int64_t kvh, int64_t first_item,
       Vec::store(s + j, e);
       sum = Vec::add(sum, e);
     }
-    inv_sum[r] = 1.0f / Vec::hsum(sum);
-    if (seg.partial) {  // merge_segments divides
+    const float total = Vec::hsum(sum);
+    inv_sum[r] = seg.partial ? 1.0f : 1.0f / total;  // a segment's rows: merge_segments divides
+    if (seg.partial) {
       seg.partial[r * (d + 2) + d] = max;
-      seg.partial[r * (d + 2) + d + 1] = Vec::hsum(sum);
-      inv_sum[r] = 1.0f;
+      seg.partial[r * (d + 2) + d + 1] = total;
     }
   }
   int64_t c0 = 0;
@@ -211,20 +211,17 @@ void attention_chunk(const AttentionProblem& p, int64_t kvh, int64_t first_item,
   for (; c0 < vecs; ++c0) weighted_values<Vec, 1>(rows, values, d, scores, stride, inv_sum, c0);
 }
 
-// out = the segments' outputs, each times e^(its max - the largest max), divided by their
-// sums weighted alike: the softmax over all positions. Rows r of chunk `chunk`, KV head kvh.
+// out[0, d) = the segments' outputs of one row, each times e^(its max - the largest max),
+// divided by their sums weighted alike: the softmax over all positions. `first` is the row
+// in the first segment's partial result; the next segments' follow kRows rows apart.
 template <class Vec>
-void merge_segments(const AttentionProblem& p, int64_t kvh, int64_t chunk, int64_t r, int64_t segments,
-                    const float* partials) {
+void merge_segments(int64_t d, int64_t segments, const float* first, float* out) {
   using V = typename Vec::V;
-  const int64_t group = p.n_heads / p.n_kv_heads, d = p.d, item = (kvh * ((group + kRows - 1) / kRows) + chunk);
-  const float* first = partials + item * segments * kRows * (d + 2) + r * (d + 2);
   const auto part = [&](int64_t s) { return first + s * kRows * (d + 2); };
   float max = part(0)[d];
   for (int64_t s = 1; s < segments; ++s) max = part(s)[d] > max ? part(s)[d] : max;
   float weights[64];  // e^(max_s - max) of up to 64 segments at a time
   float sum = 0;
-  float* out = p.out + kvh * group * d + (chunk * kRows + r) * d;
   for (int64_t c = 0; c < d; c += Vec::kLanes) Vec::store(out + c, Vec::zero());
   for (int64_t s0 = 0; s0 < segments; s0 += 64) {
     const int64_t s1 = s0 + 64 < segments ? s0 + 64 : segments;
@@ -270,8 +267,9 @@ void run_attention(const AttentionProblem& p) {
       }
 #pragma omp for schedule(static)
       for (int64_t h = 0; h < p.n_heads; ++h) {
-        const int64_t kvh = h / group, t = h % group;
-        merge_segments<Vec>(p, kvh, t / kRows, t % kRows, segments, partials);
+        const int64_t kvh = h / group, t = h % group, item = kvh * chunks + t / kRows;
+        const float* first = partials + (item * segments * kRows + t % kRows) * (p.d + 2);
+        merge_segments<Vec>(p.d, segments, first, p.out + h * p.d);
       }
     }
     return;
