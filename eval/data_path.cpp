@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "runtime/error.h"
+
 namespace llmrun::eval {
 
 std::string data_file_location(const std::string& name) {
@@ -15,6 +17,13 @@ std::optional<std::string> data_file(const std::string& name) {
   const std::string path = data_file_location(name);
   if (!dir || !*dir || !std::filesystem::exists(path)) return std::nullopt;
   return path;
+}
+
+std::string calibration_text_path(const std::string& given) {
+  if (!given.empty()) return given;
+  if (auto found = data_file("wiki.test.raw")) return *found;
+  fail("no calibration text at ", data_file_location("wiki.test.raw"),
+       ": pass --calib FILE or set LLMRUN_DATA to a folder holding wiki.test.raw (WikiText-2 raw test split)");
 }
 
 }  // namespace llmrun::eval

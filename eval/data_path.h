@@ -9,5 +9,8 @@ namespace llmrun::eval {
 std::optional<std::string> data_file(const std::string& name);
 // Where data_file looked, for error messages ("$LLMRUN_DATA/name" when unset).
 std::string data_file_location(const std::string& name);
+// The calibration text of --calib: `given` when set, else $LLMRUN_DATA/wiki.test.raw; an
+// error saying how to give one when neither exists.
+std::string calibration_text_path(const std::string& given);
 
 }  // namespace llmrun::eval

@@ -49,6 +49,22 @@ void check_finite(const SourceTensor& t, const std::vector<float>& values) {
 
 // fp16 tops out at 65504; larger values (possible in bf16/fp32 checkpoints) would become
 // inf, so converting them is an error rather than silent garbage.
+// Every tensor of an importance matrix must be a matrix weight of this model with one value
+// per input: one made for another model is an error, never a silent no-op.
+void check_importance(const ImportanceMatrix& m, const std::vector<WeightSlot>& table, const ModelConfig& config,
+                      const std::string& quantized_dir) {
+  if (!quantized_dir.empty())
+    fail("--imatrix ", m.path, ": ", quantized_dir, " is already quantized; --imatrix applies to original checkpoints only");
+  for (const auto& [name, values] : m.by_weight) {
+    const auto slot = std::find_if(table.begin(), table.end(), [&](const WeightSlot& s) { return s.hf_name == name; });
+    if (slot == table.end() || slot->role == WeightRole::vector)
+      fail("--imatrix ", m.path, ": ", name, " is not a weight matrix of this ", config.architecture,
+           " model (an importance matrix of another model?)");
+    if (int64_t(values.size()) != slot->cols)
+      fail("--imatrix ", m.path, ": ", name, ": ", values.size(), " inputs, but the weight has ", slot->cols);
+  }
+}
+
 void check_fits_f16(const SourceTensor& t, const std::vector<float>& values) {
   for (size_t i = 0; i < values.size(); ++i)
     if (std::abs(values[i]) >= 65520.0f)
@@ -59,7 +75,7 @@ void check_fits_f16(const SourceTensor& t, const std::vector<float>& values) {
 }  // namespace
 
 HostWeight encode_weight(const std::string& name, const std::vector<float>& src, int64_t rows, int64_t cols,
-                         WeightFormat format) {
+                         WeightFormat format, const std::vector<float>* importance) {
   const CodecRecord& c = codec(format);
   HostWeight w;
   w.name = name;
@@ -70,8 +86,12 @@ HostWeight encode_weight(const std::string& name, const std::vector<float>& src,
   w.packed.resize(size_t(rows * row_bytes));
   w.scales.resize(size_t(rows));
 #pragma omp parallel for schedule(static) if (rows * cols >= (int64_t(1) << 18))
-  for (int64_t r = 0; r < rows; ++r)
-    c.encode_row(src.data() + r * cols, cols, w.packed.data() + r * row_bytes, &w.scales[size_t(r)]);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = src.data() + r * cols;
+    uint8_t* dst = w.packed.data() + r * row_bytes;
+    if (importance && c.encode_row_weighted) c.encode_row_weighted(row, cols, importance->data(), dst, &w.scales[size_t(r)]);
+    else c.encode_row(row, cols, dst, &w.scales[size_t(r)]);
+  }
   return w;
 }
 
@@ -103,6 +123,8 @@ std::string LoadSummary::describe() const {
     s += buf;
   }
   if (s.back() == ';') s.pop_back();
+  if (importance_weighted)
+    s += " | importance-weighted scales: " + std::to_string(importance_weighted) + " tensors";
   return s;
 }
 
@@ -142,6 +164,7 @@ LoadSummary read_weights(const std::string& dir, const ModelConfig& config, Deco
 
   std::set<std::string> used;
   const std::vector<WeightSlot> table = weight_table(config, weights);
+  if (options.importance) check_importance(*options.importance, table, config, !stored.empty() ? dir : "");
   int64_t total_bytes = 0, done_bytes = 0;
   for (const WeightSlot& slot : table)
     if (const auto t = source.find(slot.hf_name)) total_bytes += t->nbytes;
@@ -165,7 +188,15 @@ LoadSummary read_weights(const std::string& dir, const ModelConfig& config, Deco
       check_finite(*t, values);
       const WeightFormat format = policy.format_for(slot.hf_name, slot.role, baseline);
       if (format == WeightFormat::f16) check_fits_f16(*t, values);
-      w = encode_weight(slot.hf_name, values, slot.rows, slot.cols, format);
+      const std::vector<float>* importance = nullptr;
+      if (options.importance && !vector) {
+        const auto it = options.importance->by_weight.find(slot.hf_name);
+        if (it != options.importance->by_weight.end() && codec(format).encode_row_weighted) {
+          importance = &it->second;
+          summary.importance_weighted += 1;
+        }
+      }
+      w = encode_weight(slot.hf_name, values, slot.rows, slot.cols, format, importance);
       source.release(slot.hf_name);
     }
     if (!vector) {
@@ -184,6 +215,9 @@ LoadSummary read_weights(const std::string& dir, const ModelConfig& config, Deco
   for (const std::string& name : source.names())
     if (!used.count(name) && !is_ignored_tensor(config, name))
       log("warning: " + dir + ": tensor " + name + " is not used by " + config.architecture);
+  if (options.importance && summary.importance_weighted == 0)
+    log("warning: --imatrix " + options.importance->path +
+        ": no weight is in a group-scaled format, whose scale search it weights; it changed nothing");
   return summary;
 }
 
@@ -249,13 +283,14 @@ LoadSummary quantize_checkpoint(const std::string& dir, const std::string& out_d
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec) fail("--out ", out_dir, ": cannot create (", ec.message(), ")");
-  write_safetensors(out_dir + "/model.safetensors", tensors,
-                    {{kQuantizedMarkerKey, kQuantizedMarker},
-                     {kQuantizedVersionKey, kQuantizedVersion},
-                     {kCodecVersionKey, kCodecVersion},
-                     {kTensorFormatsKey, formats.dump()},
-                     {kPrecisionKey, options.precision},
-                     {kSourceHashKey, checkpoint_hash(dir)}});
+  std::map<std::string, std::string> meta = {{kQuantizedMarkerKey, kQuantizedMarker},
+                                             {kQuantizedVersionKey, kQuantizedVersion},
+                                             {kCodecVersionKey, kCodecVersion},
+                                             {kTensorFormatsKey, formats.dump()},
+                                             {kPrecisionKey, options.precision},
+                                             {kSourceHashKey, checkpoint_hash(dir)}};
+  if (options.importance && !options.importance->path.empty()) meta[kImportanceHashKey] = sha256_file(options.importance->path);
+  write_safetensors(out_dir + "/model.safetensors", tensors, meta);
   fs::remove(fs::path(out_dir) / "model.safetensors.index.json", ec);  // a stale index would shadow the new file
   // Everything a runnable folder needs besides weights: config, generation defaults, tokenizer.
   if (is_gguf_file(dir)) {

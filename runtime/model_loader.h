@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runtime/backend.h"
+#include "runtime/importance_matrix.h"
 #include "runtime/model_config.h"
 #include "runtime/models/decoder.h"
 
@@ -16,6 +17,9 @@ struct LoadOptions {
   // --precision spec (runtime/precision_policy.h): "auto" keeps the checkpoint's dtype.
   std::string precision = "auto";
   std::vector<std::string> tensor_precision;  // --tensor-precision REGEX=FORMAT, in order
+  // --imatrix: weights the scale search of group-scaled formats (runtime/importance_matrix.h);
+  // null: every input counts the same. Its tensors must be weights of the model, of their width.
+  const ImportanceMatrix* importance = nullptr;
   // Warnings, one line each (default: stderr).
   std::function<void(const std::string&)> log;
   // Called after each tensor with the source bytes read so far and in all (optional).
@@ -31,6 +35,7 @@ struct FormatUsage {
 
 struct LoadSummary {
   std::vector<FormatUsage> by_format;  // [number of formats]
+  int64_t importance_weighted = 0;     // tensors whose encoding the importance matrix weighted
   int64_t total_bytes() const;
   int64_t total_weights() const;
   double bits_per_weight() const;
@@ -46,9 +51,10 @@ struct LoadedModel {
 };
 
 // Encodes src [rows, cols] fp32 into `format` row by row (rows in parallel when large).
-// src must be finite.
+// src must be finite. importance ([cols], finite, >= 0) weights the scale search of formats
+// that have one (CodecRecord::encode_row_weighted); other formats ignore it.
 HostWeight encode_weight(const std::string& name, const std::vector<float>& src, int64_t rows, int64_t cols,
-                         WeightFormat format);
+                         WeightFormat format, const std::vector<float>* importance = nullptr);
 
 // The format a checkpoint's torch_dtype maps to ("bfloat16" -> bf16; unknown -> fp32).
 WeightFormat baseline_format(const ModelConfig& config);

@@ -18,6 +18,7 @@ constexpr const char* kCodecVersion = "1";
 constexpr const char* kTensorFormatsKey = "llmrun.tensor_formats";  // JSON {hf_name: format name}
 constexpr const char* kSourceHashKey = "llmrun.source_sha256";
 constexpr const char* kPrecisionKey = "llmrun.precision";
+constexpr const char* kImportanceHashKey = "llmrun.imatrix_sha256";  // only when --imatrix weighted the scales
 constexpr const char* kScaleSuffix = ".scale";
 
 // Formats of a quantized checkpoint's tensors; empty when it is an ordinary checkpoint.

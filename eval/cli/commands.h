@@ -56,4 +56,13 @@ struct SensitivityOptions {
 };
 int run_sensitivity(const CommonOptions& common, const SensitivityOptions& options);
 
+struct ImatrixOptions {
+  std::string calib;           // default $LLMRUN_DATA/wiki.test.raw
+  int64_t skip_tokens = 0;     // calibration starts after this many tokens of the text
+  int64_t calib_tokens = 4096;
+  int64_t ctx = 512;
+  std::string out;             // the importance matrix file (.safetensors)
+};
+int run_imatrix(const CommonOptions& common, const ImatrixOptions& options);
+
 }  // namespace llmrun::eval

@@ -3,6 +3,7 @@
 // precision, report metadata and output.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@ struct CommonOptions {
   std::string cpu_isa = "auto";
   int threads = 0;
   std::string out;  // --out DIR: results.json, results.csv, chart.svg
+  std::string imatrix;  // --imatrix FILE: weights the scale search of every precision but the baseline
 };
 
 // "fp16,int8,mixed:attn=fp8,mlp=fp6,@plan.json" -> {"fp16","int8","mixed:attn=fp8,mlp=fp6","@plan.json"}:
@@ -46,6 +48,7 @@ class EvalContext {
   CommonOptions options_;
   std::string model_dir_;
   std::unique_ptr<Backend> backend_;
+  std::optional<ImportanceMatrix> importance_;
 };
 
 

@@ -48,6 +48,9 @@ void add_common(CLI::App* cmd, llmrun::eval::CommonOptions& c, bool precisions) 
     cmd->add_option("--precisions", c.precisions,
                     "Comma-separated precisions (fp16,int8,fp8,fp6,bf16,fp32,mixed:...,@plan.json); default fp16,int8,fp8,fp6");
     cmd->add_option("--baseline", c.baseline, "The reference precision, always computed first (default fp16)");
+    cmd->add_option("--imatrix", c.imatrix,
+                    "Importance matrix (llmeval imatrix) weighting the scale search of the group-scaled formats "
+                    "(int8, fp8, fp6, *-g32, *-g64) in every precision but the baseline");
   }
   cmd->add_option("--device", c.device, "auto (a CUDA GPU when present, else cpu), cpu, cuda, cuda:N, or cuda-host (the CUDA backend run on the CPU: a slow test device)");
   cmd->add_option("--activations", c.activations, "Activation dtype between ops: auto (the checkpoint's: f32, bf16 or f16), f32, bf16, f16 (CUDA only)");
@@ -135,6 +138,23 @@ int main(int argc, char** argv) {
       ->excludes(sens->get_option("--candidates"));
   sens->add_option("--plan", so.plan, "Where to write the plan (default plan.json); use it with --precision @FILE");
 
+  CommonOptions ic;
+  ImatrixOptions io;
+  CLI::App* imatrix = app.add_subcommand(
+      "imatrix", "Importance matrix: mean square of every linear layer's inputs over calibration text, for --imatrix");
+  imatrix->add_option("--model,-m", ic.model, "Checkpoint folder, alias or HF repo id")->required();
+  imatrix->add_option("--calib", io.calib, "Calibration text (default: $LLMRUN_DATA/wiki.test.raw)");
+  imatrix->add_option("--skip-tokens", io.skip_tokens,
+                      "Start after this many tokens of the text (keeps calibration apart from evaluation text)")
+      ->check(llmrun::cli::at_least(0));
+  imatrix->add_option("--calib-tokens", io.calib_tokens, "Calibration tokens (default 4096)")->check(llmrun::cli::at_least(1));
+  imatrix->add_option("--ctx", io.ctx, "Window length (default 512)")->check(llmrun::cli::at_least(1));
+  imatrix->add_option("--out,-o", io.out, "The importance matrix file to write (.safetensors)")->required();
+  imatrix->add_option("--device", ic.device, "auto (a CUDA GPU when present, else cpu), cpu, cuda, cuda:N, or cuda-host (the CUDA backend run on the CPU: a slow test device)");
+  imatrix->add_option("--activations", ic.activations, "Activation dtype between ops: auto (the checkpoint's: f32, bf16 or f16), f32, bf16, f16 (CUDA only)");
+  imatrix->add_option("--threads,-t", ic.threads, "CPU threads (0 = all cores)")->check(llmrun::cli::at_least(0));
+  imatrix->add_option("--cpu-isa", ic.cpu_isa, llmrun::cli::kCpuIsaHelp);
+
   std::string shape = "qwen3-0.6b", random_out;
   uint64_t random_seed = 1;
   CLI::App* random = app.add_subcommand("random-model", "Write a random-weight bf16 checkpoint with a real model's shapes (for benchmarks)");
@@ -164,6 +184,7 @@ int main(int argc, char** argv) {
     if (kld->parsed()) return run_kld(kc, ko);
     if (bench->parsed()) return run_bench(bc, bo);
     if (sens->parsed()) return run_sensitivity(sc, so);
+    if (imatrix->parsed()) return run_imatrix(ic, io);
     if (hw->parsed()) return run_hw();
     if (random->parsed()) {
       llmrun::ModelConfig config;

@@ -18,13 +18,6 @@
 namespace llmrun::eval {
 namespace {
 
-std::string calibration_path(const SensitivityOptions& o) {
-  if (!o.calib.empty()) return o.calib;
-  if (auto found = data_file("wiki.test.raw")) return *found;
-  fail("no calibration text at ", data_file_location("wiki.test.raw"),
-       ": pass --calib FILE or set LLMRUN_DATA to a folder holding wiki.test.raw (WikiText-2 raw test split)");
-}
-
 std::vector<WeightFormat> candidate_list(const std::string& list) {
   std::vector<WeightFormat> out;
   cli::as_usage_error([&] { out = parse_candidates(list); });
@@ -79,7 +72,7 @@ int run_sensitivity(const CommonOptions& common, const SensitivityOptions& o) {
   const int budgets = (o.max_kl > 0) + (o.max_bytes > 0) + (o.bits > 0);
   if (budgets != 1) throw cli::UsageError("give exactly one budget: --max-kl, --max-bytes or --bits");
   EvalContext ctx(common);
-  const std::string path = calibration_path(o);
+  const std::string path = calibration_text_path(o.calib);
   std::vector<int32_t> ids = load_tokenizer(ctx.model_dir())->encode(cli::read_input_file(path, "--calib"), true);
   if (int64_t(ids.size()) < o.calib_tokens + 2)
     fail("--calib ", path, ": ", ids.size(), " tokens, fewer than --calib-tokens ", o.calib_tokens);

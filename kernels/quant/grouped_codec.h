@@ -12,7 +12,10 @@
 // fp16's range would); at most 65504 (larger weights saturate; the loader has refused such
 // checkpoints before). Then a search (search_group_scale): s0 x kScaleSearchFactors and
 // each one's least-squares refit, the least squared error winning (a refit below s0 may
-// saturate the largest weight). An all-zero group has scale 1 and zero codes. A
+// saturate the largest weight). Given an importance per input (encode_row_weighted: the
+// mean square of the activation each weight multiplies, runtime/importance_matrix.h), the
+// error is weighted by it and the search tries kWeightedScaleSearchFactors. An all-zero
+// group has scale 1 and zero codes. A
 // partial last group is padded with code 0 and its scale comes from its real weights.
 // Codes are T::encode(w / s) on the fp32 quotient (saturating), as the per-row formats.
 #include <algorithm>
@@ -57,6 +60,12 @@ inline uint16_t clamped_scale_f16(float want) {
 // 2.88e-5 -> 2.64e-5 at up to 6 trial encodes per weight; 14 trials (factors 0.75-1.05)
 // reached only 4.35e-4, 26 trials 4.24e-4.
 inline constexpr float kScaleSearchFactors[] = {1.0f, 1.05f, 1.1f};
+// With importance weights: more candidates, below the rule's scale too (clipping a large
+// weight can pay when its input is rarely large). SmolLM2, WikiText-2 KL of `fp6` against
+// fp16 with an importance matrix from other WikiText text (docs/ACCURACY.md): 0.00628
+// with the three factors above, 0.00538 with these; without importance these eight gave
+// 0.00952 against 0.0102, not worth 2.7x the encode time of every data-free load.
+inline constexpr float kWeightedScaleSearchFactors[] = {1.0f, 0.9f, 0.95f, 1.05f, 1.1f, 1.15f, 1.2f, 1.25f};
 
 template <typename T, int kGroup>
 struct GroupedCodec {
@@ -66,38 +75,43 @@ struct GroupedCodec {
 
   static float block_scale(const uint8_t* block) { return f16_to_f32(block_scale_bits(block)); }
 
-  // Squared error of w[len] coded with scale s (double, summed in index order), and the
-  // decoded codes (before scaling) in v.
-  static double coded_error(const float* w, int len, float s, float* v) {
+  // Squared error of w[len] coded with scale s, each term times c[i] (1 when c is null;
+  // double, summed in index order), and the decoded codes (before scaling) in v.
+  static double coded_error(const float* w, const float* c, int len, float s, float* v) {
     double err = 0.0;
     for (int i = 0; i < len; ++i) {
       v[i] = T::decode(T::encode(w[i] / s));
       const double e = double(w[i]) - double(v[i]) * double(s);
-      err += e * e;
+      err += (c ? double(c[i]) : 1.0) * e * e;
     }
     return err;
   }
 
-  // The fp16 scale, among each candidate (kScaleSearchFactors x s0) and its refit, with the
-  // least squared error; s0 on ties and near-ties (within 2^-30 relative, so a fused
-  // multiply-add in the sum cannot change the choice). scripts/make_codec_goldens.py
-  // repeats this search step for step.
-  static uint16_t search_group_scale(const float* w, int len, uint16_t s0) {
+  // The fp16 scale, among each candidate (factors x s0, the first factor 1) and its refit,
+  // with the least (c-weighted, when c is given) squared error; s0 on ties and near-ties
+  // (within 2^-30 relative, so a fused multiply-add in the sum cannot change the choice).
+  // scripts/make_codec_goldens.py repeats the unweighted search step for step.
+  template <size_t kFactors>
+  static uint16_t search_group_scale(const float* w, const float* c, int len, uint16_t s0,
+                                     const float (&factors)[kFactors]) {
     constexpr double kBetter = 1.0 - 1.0 / double(1 << 30);
     float v[kGroup];
     uint16_t best = s0;
     double best_err = -1.0;
     auto consider = [&](uint16_t h) {  // leaves h's decoded codes in v
-      const double err = coded_error(w, len, f16_to_f32(h), v);
+      const double err = coded_error(w, c, len, f16_to_f32(h), v);
       if (best_err < 0.0 || err < best_err * kBetter) best = h, best_err = err;
     };
-    for (float f : kScaleSearchFactors) {
+    for (float f : factors) {
       const uint16_t h = f == 1.0f ? s0 : clamped_scale_f16(f16_to_f32(s0) * f);
       consider(h);
-      // The least-squares scale for h's codes (each product w*v is exact in double, so a
-      // fused multiply-add gives the same sums).
+      // The (weighted) least-squares scale for h's codes (each product w*v is exact in
+      // double, so a fused multiply-add gives the same unweighted sums).
       double num = 0.0, den = 0.0;
-      for (int i = 0; i < len; ++i) num += double(w[i]) * double(v[i]), den += double(v[i]) * double(v[i]);
+      for (int i = 0; i < len; ++i) {
+        const double ci = c ? double(c[i]) : 1.0;
+        num += ci * double(w[i]) * double(v[i]), den += ci * double(v[i]) * double(v[i]);
+      }
       if (den > 0.0 && num > 0.0) {
         const uint16_t refit = clamped_scale_f16(float(num / den));
         if (refit != h) consider(refit);
@@ -108,12 +122,21 @@ struct GroupedCodec {
 
   // src[n] fp32 (finite) -> dst[row_bytes(n)]; *scale = 1 (the scales are in the blocks).
   static void encode_row(const float* src, int64_t n, uint8_t* dst, float* scale) {
+    encode_row_weighted(src, n, nullptr, dst, scale);
+  }
+
+  // The same, each group's scale minimizing sum importance[i] * (w_i - q_i)^2 over
+  // kWeightedScaleSearchFactors; importance[n] finite and >= 0, or null for encode_row.
+  static void encode_row_weighted(const float* src, int64_t n, const float* importance, uint8_t* dst, float* scale) {
     uint8_t codes[kGroup];
     for (int64_t g = 0; g < n; g += kGroup) {
       const int64_t len = std::min<int64_t>(kGroup, n - g);
       float amax = 0.0f;
       for (int64_t i = 0; i < len; ++i) amax = std::max(amax, std::fabs(src[g + i]));
-      const uint16_t h = search_group_scale(src + g, int(len), group_scale_f16(amax, T::kMaxCodeValue));
+      const uint16_t s0 = group_scale_f16(amax, T::kMaxCodeValue);
+      const uint16_t h = importance
+                             ? search_group_scale(src + g, importance + g, int(len), s0, kWeightedScaleSearchFactors)
+                             : search_group_scale(src + g, nullptr, int(len), s0, kScaleSearchFactors);
       const float s = f16_to_f32(h);
       uint8_t* block = dst + g / kGroup * kBlockBytes;
       block[0] = uint8_t(h & 0xff);
@@ -175,7 +198,7 @@ struct GroupedCodec {
   static constexpr CodecRecord record(WeightFormat format, const char* name, WeightFormat element) {
     return CodecRecord{format,     name,        T::kBits,    kGroup,          kBlockBytes,
                        false,      T::kMaxCodeValue, &encode_row, &decode_row, &dot_row,
-                       &first_non_finite, kGroup, &block_scale, element};
+                       &first_non_finite, kGroup, &block_scale, element, &encode_row_weighted};
   }
 };
 

@@ -57,6 +57,12 @@ struct CodecRecord {
   // Group-scaled formats: the per-row format whose codes (and packing) a group holds after
   // its scale; kernels keep those codes apart from the scales (codes_format()).
   WeightFormat element = WeightFormat::f32;
+  // Formats that search their scales (group-scaled): encode_row with an importance per
+  // input (importance[n], finite, >= 0: the mean square of the activation each weight of
+  // the row multiplies), minimizing the importance-weighted squared error. nullptr for
+  // formats whose scale is fixed by the row's largest weight.
+  void (*encode_row_weighted)(const float* src, int64_t n, const float* importance, uint8_t* dst,
+                              float* scale) = nullptr;
 
   int64_t row_bytes(int64_t n) const { return (n + block_size - 1) / block_size * block_bytes; }
   // The format of the codes as kernels lay them out: the element format of a group-scaled

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "eval/auto_precision.h"
 #include "loaders/gguf.h"
@@ -50,6 +51,9 @@ LoadedRun load_run(const RunOptions& o, bool need_tokenizer) {
   LoadOptions load;
   load.precision = eval::resolve_precision(o.precision, run.model_dir, *run.backend);
   load.tensor_precision = o.tensor_precision;
+  std::optional<ImportanceMatrix> importance;
+  if (!o.imatrix.empty()) importance = read_importance_matrix(o.imatrix);
+  load.importance = importance ? &*importance : nullptr;
   // The bar counts MiB of checkpoint converted.
   load.progress = [bar = eval::progress_callback("loading MiB")](int64_t done, int64_t total) {
     bar(done >> 20, total >> 20);

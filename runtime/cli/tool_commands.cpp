@@ -2,6 +2,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "eval/auto_precision.h"
 #include "loaders/tokenizer/tokenizer.h"
@@ -25,6 +26,9 @@ int run_quantize(const QuantizeOptions& o) {
     load.precision = o.precision;
   }
   load.tensor_precision = o.tensor_precision;
+  std::optional<ImportanceMatrix> importance;
+  if (!o.imatrix.empty()) importance = read_importance_matrix(o.imatrix);
+  load.importance = importance ? &*importance : nullptr;
   const LoadSummary summary = quantize_checkpoint(dir, o.out, load);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::cerr << "llmrun: wrote " << o.out << " in " << s << " s; " << summary.describe() << "\n";

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tests/test_name.h"
+#include "kernels/quant/grouped_codec.h"
 #include "kernels/quant/half.h"
 #include "kernels/quant/weight_format.h"
 #include "tests/quant/codec_references.h"
@@ -122,6 +123,7 @@ TEST_P(EveryCodec, NameParsesBackAndFieldsAreConsistent) {
   EXPECT_EQ(c.scaled || c.group_size > 0, c.max_code_value > 0.0f);
   EXPECT_FALSE(c.scaled && c.group_size > 0) << "a row scale or group scales, not both";
   EXPECT_EQ(c.group_size > 0, c.block_scale != nullptr);
+  EXPECT_EQ(c.group_size > 0, c.encode_row_weighted != nullptr) << "group-scaled formats search their scales";
   if (c.group_size > 0) {
     EXPECT_EQ(c.block_size, c.group_size) << "one scale per block";
     // The element format: per row, the same codes, packed so a group's codes are exactly
@@ -251,6 +253,67 @@ TEST_P(EveryGroupedCodec, BlocksAreElementRowsTimesTheirScale) {
     e.decode_row(block + 2, 1.0f, len, part.data());
     for (int64_t i = 0; i < len; ++i)
       ASSERT_EQ(part[size_t(i)] * c.block_scale(block), want[size_t(g0 + i)]) << c.name << " weight " << g0 + i;
+  }
+}
+
+// sum importance[i] * (w[i] - decode[i])^2 of a row encoded by `encode`.
+template <typename Encode>
+double weighted_error(const CodecRecord& c, const std::vector<float>& w, const std::vector<float>& importance,
+                      Encode encode) {
+  const int64_t n = int64_t(w.size());
+  std::vector<uint8_t> packed(size_t(c.row_bytes(n)));
+  float scale = -1.0f;
+  encode(packed.data(), &scale);
+  std::vector<float> d(w.size());
+  c.decode_row(packed.data(), scale, n, d.data());
+  double err = 0.0;
+  for (size_t i = 0; i < w.size(); ++i) err += double(importance[i]) * (double(w[i]) - d[i]) * (double(w[i]) - d[i]);
+  return err;
+}
+
+// A weight whose input is a million times more important than the rest of its group gets
+// a scale fitted to it: 1.1 lies between two codes of every format at the rule's scale
+// (set to 1 by a weight at the largest code), and the importance-weighted error falls
+// at least a hundredfold against the unweighted encoding, which serves the largest weight.
+TEST_P(EveryGroupedCodec, WeightedSearchServesTheImportantInputs) {
+  const CodecRecord& c = *GetParam();
+  const int64_t g = c.group_size;
+  std::mt19937 rng(12);
+  std::uniform_real_distribution<float> small(-0.1f, 0.1f);
+  std::vector<float> w(static_cast<size_t>(2 * g)), importance(w.size(), 1e-6f);
+  for (float& v : w) v = small(rng);
+  for (int64_t g0 = 0; g0 < 2 * g; g0 += g) {
+    w[size_t(g0)] = 1.1f;
+    w[size_t(g0 + 1)] = c.max_code_value;
+    importance[size_t(g0)] = 1e6f;
+  }
+  const double plain = weighted_error(c, w, importance, [&](uint8_t* dst, float* scale) {
+    c.encode_row(w.data(), int64_t(w.size()), dst, scale);
+  });
+  const double weighted = weighted_error(c, w, importance, [&](uint8_t* dst, float* scale) {
+    c.encode_row_weighted(w.data(), int64_t(w.size()), importance.data(), dst, scale);
+  });
+  ASSERT_GT(plain, 0.0) << c.name;
+  EXPECT_LE(weighted, 0.01 * plain) << c.name;
+}
+
+// With every importance 0 all candidates tie, and a tie keeps the rule's scale.
+TEST_P(EveryGroupedCodec, ZeroImportanceKeepsTheRuleScale) {
+  const CodecRecord& c = *GetParam();
+  const int64_t g = c.group_size, n = 3 * g + 5;
+  std::mt19937 rng(13);
+  std::normal_distribution<float> normal(0.0f, 0.02f);
+  std::vector<float> w(static_cast<size_t>(n)), zeros(w.size(), 0.0f);
+  for (float& v : w) v = normal(rng);
+  std::vector<uint8_t> packed(size_t(c.row_bytes(n)));
+  float scale = -1.0f;
+  c.encode_row_weighted(w.data(), n, zeros.data(), packed.data(), &scale);
+  ASSERT_EQ(scale, 1.0f) << c.name;
+  for (int64_t g0 = 0; g0 < n; g0 += g) {
+    float amax = 0.0f;
+    for (int64_t i = g0; i < std::min(n, g0 + g); ++i) amax = std::max(amax, std::fabs(w[size_t(i)]));
+    const uint8_t* block = packed.data() + g0 / g * c.block_bytes;
+    EXPECT_EQ(quant::block_scale_bits(block), quant::group_scale_f16(amax, c.max_code_value)) << c.name << " group " << g0 / g;
   }
 }
 

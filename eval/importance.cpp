@@ -1,0 +1,117 @@
+#include "eval/importance.h"
+
+#include <map>
+
+#include "runtime/error.h"
+
+namespace llmrun::eval {
+namespace {
+
+// A backend that runs everything on `inner` and, for each linear op, adds the squares of
+// its input's columns into the weight's sums (read back as fp32, so any activation dtype).
+class ImportanceRecorder final : public Backend {
+ public:
+  explicit ImportanceRecorder(Backend& inner) : inner_(inner) {}
+
+  struct Sums {
+    std::vector<double> squares;  // [cols]
+    int64_t rows = 0;
+  };
+  const std::map<std::string, Sums>& sums() const { return sums_; }
+
+  std::string name() const override { return inner_.name(); }
+  bool supports(Op op, WeightFormat format, TensorType activation) const override {
+    return inner_.supports(op, format, activation);
+  }
+  int64_t free_memory_bytes() const override { return inner_.free_memory_bytes(); }
+  TensorType activation_dtype(WeightFormat checkpoint) const override { return inner_.activation_dtype(checkpoint); }
+  std::unique_ptr<Tensor> alloc(int64_t rows, int64_t cols, TensorType dtype) override {
+    return inner_.alloc(rows, cols, dtype);
+  }
+  std::unique_ptr<Tensor> view_rows(Tensor& t, int64_t first, int64_t n) override { return inner_.view_rows(t, first, n); }
+  std::unique_ptr<Weight> upload(const HostWeight& weight) override { return inner_.upload(weight); }
+  std::unique_ptr<KvStorage> alloc_kv(int64_t layers, int64_t kv_heads, int64_t head_dim, int64_t capacity,
+                                      TensorType dtype) override {
+    return inner_.alloc_kv(layers, kv_heads, head_dim, capacity, dtype);
+  }
+  void write_i32(const std::vector<int32_t>& host, Tensor& out) override { inner_.write_i32(host, out); }
+  void embed(const Weight& table, const Tensor& ids, Tensor& out) override { inner_.embed(table, ids, out); }
+  void rmsnorm(const Tensor& x, const Weight& gain, float eps, Tensor& out) override { inner_.rmsnorm(x, gain, eps, out); }
+  void add_rmsnorm(Tensor& residual, const Tensor& delta, const Weight& gain, float eps, Tensor& out) override {
+    inner_.add_rmsnorm(residual, delta, gain, eps, out);
+  }
+  void linear(const Tensor& x, const Weight& w, const Weight* bias, Tensor& out) override {
+    record(x, w);
+    inner_.linear(x, w, bias, out);
+  }
+  void rmsnorm_rope_heads(Tensor& x, const Weight* head_gain, float eps, int64_t head_dim, const Tensor& positions,
+                          const Weight& inv_freq, float attention_factor) override {
+    inner_.rmsnorm_rope_heads(x, head_gain, eps, head_dim, positions, inv_freq, attention_factor);
+  }
+  void attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionBatch& batch, int64_t layer,
+                 const AttentionShape& shape, Tensor& out) override {
+    inner_.attention(q, k, v, batch, layer, shape, out);
+  }
+  void swiglu(const Tensor& gate, const Tensor& up, Tensor& out) override { inner_.swiglu(gate, up, out); }
+  void add(Tensor& x, const Tensor& y) override { inner_.add(x, y); }
+  void take_rows(const Tensor& x, int64_t first, int64_t n, Tensor& out) override { inner_.take_rows(x, first, n, out); }
+  void put_rows(const Tensor& src, int64_t first, Tensor& out) override { inner_.put_rows(src, first, out); }
+  void argmax(const Tensor& x, Tensor& out) override { inner_.argmax(x, out); }
+  void sample(const Tensor& x, const SamplingParams& params, const std::vector<float>& uniforms,
+              Tensor& out) override {
+    inner_.sample(x, params, uniforms, out);
+  }
+  void to_host(const Tensor& x, float* dst) override { inner_.to_host(x, dst); }
+  std::vector<int32_t> read_i32(const Tensor& x) override { return inner_.read_i32(x); }
+  void synchronize() override { inner_.synchronize(); }
+  // No graph capture: each step must pass through linear() to be recorded.
+
+ private:
+  void record(const Tensor& x, const Weight& w) {
+    host_.resize(size_t(x.rows() * x.cols()));
+    inner_.to_host(x, host_.data());
+    Sums& s = sums_[w.name()];
+    s.squares.resize(size_t(x.cols()));
+    for (int64_t r = 0; r < x.rows(); ++r) {
+      const float* row = host_.data() + r * x.cols();
+      for (int64_t j = 0; j < x.cols(); ++j) s.squares[size_t(j)] += double(row[j]) * double(row[j]);
+    }
+    s.rows += x.rows();
+  }
+
+  Backend& inner_;
+  std::map<std::string, Sums> sums_;
+  std::vector<float> host_;
+};
+
+}  // namespace
+
+ImportanceMatrix measure_importance(const std::string& model_dir, Backend& backend,
+                                    const std::vector<int32_t>& calibration, int64_t context,
+                                    const std::function<void(int64_t, int64_t)>& progress) {
+  if (calibration.empty()) fail("importance matrix: no calibration tokens");
+  if (context < 1) fail("importance matrix: window of ", context, " tokens");
+  ImportanceRecorder recorder(backend);
+  LoadedModel loaded = load_model(model_dir, recorder, LoadOptions{});
+  const int64_t windows = (int64_t(calibration.size()) + context - 1) / context;
+  KvCache cache = loaded.model->new_cache(context);
+  for (int64_t i = 0; i < windows; ++i) {
+    const auto first = calibration.begin() + long(i * context);
+    const std::vector<int32_t> window(first, first + long(std::min<int64_t>(context, int64_t(calibration.size()) - i * context)));
+    cache.clear();
+    loaded.model->forward(window, cache, LogitRows::all);
+    if (progress) progress(i + 1, windows);
+  }
+  ImportanceMatrix m;
+  m.tokens = int64_t(calibration.size());
+  for (const auto& [name, s] : recorder.sums()) {
+    std::vector<float>& v = m.by_weight[name];
+    v.resize(s.squares.size());
+    for (size_t j = 0; j < v.size(); ++j) v[j] = float(s.squares[j] / double(s.rows));
+    // Every token passes every linear op once, the LM head included (logits of all rows).
+    if (s.rows != m.tokens) fail("importance matrix: ", name, " saw ", s.rows, " rows for ", m.tokens, " tokens");
+  }
+  return m;
+}
+
+}  // namespace llmrun::eval

@@ -1,0 +1,93 @@
+// measure_importance against transformers: qwen3-tiny's golden holds HF's hidden states for
+// its prompt, so the inputs of the q/k/v projections (RMSNorm of the residual entering
+// each layer, times the layer's gain) and of the tied LM head (HF's final norm output) are
+// known without our forward pass.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "eval/importance.h"
+#include "runtime/error.h"
+#include "tests/model/golden.h"
+
+namespace llmrun {
+namespace {
+
+using testing::max_abs;
+using testing::max_abs_diff;
+
+// Mean over rows of x[r][j]^2 for x [rows, cols] (double sums).
+std::vector<float> column_mean_squares(const std::vector<float>& x, int64_t cols) {
+  const int64_t rows = int64_t(x.size()) / cols;
+  std::vector<double> sum(static_cast<size_t>(cols), 0.0);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < cols; ++j) sum[size_t(j)] += double(x[size_t(r * cols + j)]) * x[size_t(r * cols + j)];
+  std::vector<float> out(static_cast<size_t>(cols));
+  for (int64_t j = 0; j < cols; ++j) out[size_t(j)] = float(sum[size_t(j)] / double(rows));
+  return out;
+}
+
+// RMSNorm(x) * gain, row by row, in double.
+std::vector<float> rmsnorm_rows(const std::vector<float>& x, const std::vector<float>& gain, double eps) {
+  const size_t cols = gain.size();
+  std::vector<float> out(x.size());
+  for (size_t r = 0; r < x.size() / cols; ++r) {
+    double ms = 0.0;
+    for (size_t j = 0; j < cols; ++j) ms += double(x[r * cols + j]) * x[r * cols + j];
+    const double inv = 1.0 / std::sqrt(ms / double(cols) + eps);
+    for (size_t j = 0; j < cols; ++j) out[r * cols + j] = float(double(x[r * cols + j]) * inv * gain[j]);
+  }
+  return out;
+}
+
+TEST(MeasureImportance, MatchesTransformersHiddenStates) {
+  const testing::Golden g = testing::load_golden("qwen3-tiny");
+  const ModelConfig c = config_of_model(g.dir);
+  auto backend = make_backend({"cpu", 1});
+  const ImportanceMatrix m = eval::measure_importance(g.dir, *backend, g.prompt_ids, 64);
+  EXPECT_EQ(m.tokens, int64_t(g.prompt_ids.size()));
+  // Every weight matrix: 7 per layer and the tied embedding as LM head.
+  EXPECT_EQ(m.by_weight.size(), size_t(7 * c.num_layers + 1));
+
+  const auto checkpoint = Checkpoint::open_dir(g.dir);
+  // The golden's hidden states are fp32 transformers runs of the bf16 weights; ours agree
+  // with them to 1e-4 relative (test_golden_models), squares to about twice that.
+  auto expect_close = [&](const std::string& name, const std::vector<float>& want) {
+    ASSERT_TRUE(m.by_weight.count(name)) << name;
+    const std::vector<float>& got = m.by_weight.at(name);
+    EXPECT_LE(max_abs_diff(got, want), 3e-4f * max_abs(want)) << name;
+  };
+  expect_close("model.embed_tokens.weight", column_mean_squares(g.get("final_norm"), c.hidden_size));
+  for (int64_t l = 0; l < c.num_layers; ++l) {
+    const std::string p = "model.layers." + std::to_string(l) + ".";
+    const std::vector<float> residual = g.get(l == 0 ? "embed" : "layer." + std::to_string(l - 1));
+    const std::vector<float> gain = to_f32(checkpoint.get(p + "input_layernorm.weight"));
+    const std::vector<float> want = column_mean_squares(rmsnorm_rows(residual, gain, c.rms_norm_eps), c.hidden_size);
+    expect_close(p + "self_attn.q_proj.weight", want);
+    // k and v read the same activations as q: the same sums, bit for bit.
+    EXPECT_EQ(m.by_weight.at(p + "self_attn.k_proj.weight"), m.by_weight.at(p + "self_attn.q_proj.weight"));
+    EXPECT_EQ(m.by_weight.at(p + "self_attn.v_proj.weight"), m.by_weight.at(p + "self_attn.q_proj.weight"));
+    EXPECT_EQ(m.by_weight.at(p + "mlp.up_proj.weight"), m.by_weight.at(p + "mlp.gate_proj.weight"));
+    EXPECT_EQ(m.by_weight.at(p + "self_attn.o_proj.weight").size(), size_t(c.num_heads * c.head_dim));
+    EXPECT_EQ(m.by_weight.at(p + "mlp.down_proj.weight").size(), size_t(c.intermediate_size));
+  }
+}
+
+// Windows split the text; each starts on a fresh cache, so the means are those of the
+// windows' own activations: two windows of the prompt repeated equal one window of it.
+TEST(MeasureImportance, WindowsAreIndependentPasses) {
+  const testing::Golden g = testing::load_golden("qwen3-tiny");
+  auto backend = make_backend({"cpu", 1});
+  std::vector<int32_t> twice = g.prompt_ids;
+  twice.insert(twice.end(), g.prompt_ids.begin(), g.prompt_ids.end());
+  const ImportanceMatrix one = eval::measure_importance(g.dir, *backend, g.prompt_ids, 64);
+  const ImportanceMatrix two = eval::measure_importance(g.dir, *backend, twice, int64_t(g.prompt_ids.size()));
+  EXPECT_EQ(two.tokens, 2 * one.tokens);
+  for (const auto& [name, v] : one.by_weight)
+    EXPECT_LE(max_abs_diff(two.by_weight.at(name), v), 1e-6f * max_abs(v)) << name;
+  EXPECT_NE(testing::error_of([&] { eval::measure_importance(g.dir, *backend, {}, 64); }).find("no calibration tokens"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace llmrun
