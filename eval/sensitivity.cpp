@@ -55,7 +55,8 @@ TensorSensitivity unmeasured(const WeightSlot& slot, int64_t layers) {
 std::vector<TensorSensitivity> measure_sensitivity(DecoderModel& model, const std::string& checkpoint_dir,
                                                    const std::vector<int32_t>& calibration, int64_t context,
                                                    const std::vector<WeightFormat>& candidates,
-                                                   const std::function<void(int64_t, int64_t)>& progress) {
+                                                   const std::function<void(int64_t, int64_t)>& progress,
+                                                   const ImportanceMatrix* importance) {
   const int64_t vocab = model.config().vocab_size;
   if (calibration.size() < 2) fail("sensitivity: the calibration text has fewer than 2 tokens");
   // The unchanged model's logits, window by window: the reference every swap is measured
@@ -108,9 +109,20 @@ std::vector<TensorSensitivity> measure_sensitivity(DecoderModel& model, const st
   for (const WeightSlot& slot : planned) {
     TensorSensitivity t = unmeasured(slot, layers);
     const std::vector<float> values = source.read_f32(slot.hf_name);
+    const std::vector<float>* weights_importance = nullptr;
+    if (importance) {
+      const auto it = importance->by_weight.find(slot.hf_name);
+      if (it != importance->by_weight.end()) {
+        if (int64_t(it->second.size()) != slot.cols)
+          fail("--imatrix ", importance->path, ": ", slot.hf_name, ": ", it->second.size(), " inputs, but the weight has ",
+               slot.cols);
+        weights_importance = &it->second;
+      }
+    }
     for (WeightFormat f : candidates) {
       std::unique_ptr<Weight> original = std::move(*slot.target);
-      *slot.target = model.backend().upload(encode_weight(slot.hf_name, values, slot.rows, slot.cols, f));
+      *slot.target =
+          model.backend().upload(encode_weight(slot.hf_name, values, slot.rows, slot.cols, f, weights_importance));
       t.kl[f] = mean_kl(t.layer);
       *slot.target = std::move(original);
       if (progress) progress(++done, total);

@@ -12,6 +12,7 @@
 
 #include "eval/results.h"
 #include "kernels/quant/weight_format.h"
+#include "runtime/importance_matrix.h"
 #include "runtime/models/decoder.h"
 #include "runtime/models/weight_table.h"
 
@@ -43,10 +44,12 @@ int64_t weight_bytes(WeightFormat format, int64_t rows, int64_t cols);
 // through runtime/weight_source) at the baseline precision; each planned tensor (the
 // linear ones, the embedding, an untied LM head) is re-encoded from the checkpoint into
 // each candidate, swapped in, measured over the calibration windows, and swapped back.
+// `importance` (--imatrix) weights the candidates' encodings as the loader would.
 std::vector<TensorSensitivity> measure_sensitivity(DecoderModel& model, const std::string& checkpoint_dir,
                                                    const std::vector<int32_t>& calibration, int64_t context,
                                                    const std::vector<WeightFormat>& candidates,
-                                                   const std::function<void(int64_t, int64_t)>& progress = nullptr);
+                                                   const std::function<void(int64_t, int64_t)>& progress = nullptr,
+                                                   const ImportanceMatrix* importance = nullptr);
 
 // The measurements of an earlier run, as its results.json holds them (one [layer][projection]
 // grid per candidate, the other tensors by name), for the planned tensors of `model`; the

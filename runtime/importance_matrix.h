@@ -4,7 +4,8 @@
 // this an importance matrix, "imatrix"). A weight's error costs its squared size times
 // that mean, so the group-scaled codecs weight their scale search by it
 // (CodecRecord::encode_row_weighted). `llmeval imatrix` writes one; `--imatrix FILE`
-// (llmrun, llmrun quantize, llmeval) uses it.
+// (llmrun, llmrun quantize, llmeval) uses it. A tied embedding's entry is what its use as
+// the LM head reads (the final norm's output); its lookup has no input to weigh.
 //
 // File: safetensors, one F32 [cols] tensor per weight, named as the weight (HF names), and
 // metadata kImportanceMarkerKey = kImportanceMarker plus how it was made.

@@ -47,8 +47,6 @@ void check_finite(const SourceTensor& t, const std::vector<float>& values) {
   if (i >= 0) fail(t.file, ": ", t.name, ": non-finite value ", values[size_t(i)], " at element ", i);
 }
 
-// fp16 tops out at 65504; larger values (possible in bf16/fp32 checkpoints) would become
-// inf, so converting them is an error rather than silent garbage.
 // Every tensor of an importance matrix must be a matrix weight of this model with one value
 // per input: one made for another model is an error, never a silent no-op.
 void check_importance(const ImportanceMatrix& m, const std::vector<WeightSlot>& table, const ModelConfig& config,
@@ -65,6 +63,8 @@ void check_importance(const ImportanceMatrix& m, const std::vector<WeightSlot>& 
   }
 }
 
+// fp16 tops out at 65504; larger values (possible in bf16/fp32 checkpoints) would become
+// inf, so converting them is an error rather than silent garbage.
 void check_fits_f16(const SourceTensor& t, const std::vector<float>& values) {
   for (size_t i = 0; i < values.size(); ++i)
     if (std::abs(values[i]) >= 65520.0f)

@@ -43,6 +43,8 @@ class EvalContext {
   // Markdown on stdout; with --out, the files too.
   void finish(const EvalReport& report) const;
   const CommonOptions& options() const { return options_; }
+  // The --imatrix file's contents, or null.
+  const ImportanceMatrix* importance() const { return importance_ ? &*importance_ : nullptr; }
 
  private:
   CommonOptions options_;

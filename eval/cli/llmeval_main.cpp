@@ -121,6 +121,8 @@ int main(int argc, char** argv) {
   CLI::App* sens = app.add_subcommand("sensitivity", "Per-layer, per-projection KL increase -> a mixed-precision plan");
   add_common(sens, sc, false);
   sens->add_option("--baseline", sc.baseline, "The reference precision (default fp16)");
+  sens->add_option("--imatrix", sc.imatrix,
+                   "Importance matrix (llmeval imatrix): candidates and checks encoded as --imatrix loads them");
   sens->add_option("--calib", so.calib, "Calibration text (default: $LLMRUN_DATA/wiki.test.raw)");
   sens->add_option("--calib-tokens", so.calib_tokens, "Tokens of calibration text measured")->check(llmrun::cli::at_least(1));
   sens->add_option("--holdout-tokens", so.holdout_tokens, "Following tokens the plan is checked on (0 = skip)")

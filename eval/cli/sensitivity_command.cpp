@@ -25,10 +25,11 @@ std::vector<WeightFormat> candidate_list(const std::string& list) {
 }
 
 // The sensitivity grids of an earlier `llmeval sensitivity -o DIR` (DIR/results.json),
-// refused unless they were measured on this model, baseline, calibration length and window.
+// refused unless they were measured on this model, baseline, importance matrix, calibration
+// length and window.
 std::vector<TensorSensitivity> measured_sensitivity(const std::string& file, DecoderModel& model,
                                                     const std::string& model_dir, const std::string& baseline,
-                                                    const SensitivityOptions& o) {
+                                                    const std::string& common_imatrix, const SensitivityOptions& o) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(cli::read_input_file(file, "--measured"));
@@ -48,6 +49,8 @@ std::vector<TensorSensitivity> measured_sensitivity(const std::string& file, Dec
   same("model", text(j, "model"), model_dir, "--model");
   same("baseline", text(j, "baseline"), baseline, "--baseline");
   same("calibration tokens", text(j["info"], "calibration_tokens"), std::to_string(o.calib_tokens), "--calib-tokens");
+  const std::string imatrix = j["info"].is_object() && j["info"].contains("imatrix") ? text(j["info"], "imatrix") : "none";
+  same("importance matrix", imatrix, common_imatrix.empty() ? "none" : common_imatrix, "--imatrix");
   same("window", text(j["info"], "context"), std::to_string(std::min(o.ctx, model.config().max_position_embeddings)),
        "--ctx");
   std::vector<SensitivityGrid> grids;
@@ -87,9 +90,10 @@ int run_sensitivity(const CommonOptions& common, const SensitivityOptions& o) {
   std::vector<TensorSensitivity> sens;
   if (o.measured.empty()) {
     candidates = candidate_list(o.candidates);
-    sens = measure_sensitivity(*base.model, ctx.model_dir(), calib, window, candidates, progress_callback("sensitivity"));
+    sens = measure_sensitivity(*base.model, ctx.model_dir(), calib, window, candidates, progress_callback("sensitivity"),
+                               ctx.importance());
   } else {
-    sens = measured_sensitivity(o.measured, *base.model, ctx.model_dir(), common.baseline, o);
+    sens = measured_sensitivity(o.measured, *base.model, ctx.model_dir(), common.baseline, common.imatrix, o);
     for (const auto& [f, kl] : sens.front().kl) candidates.push_back(f);
     std::cerr << "llmeval: re-planning from the measurements in " << o.measured << "\n";
   }

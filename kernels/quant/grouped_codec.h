@@ -64,7 +64,7 @@ inline constexpr float kScaleSearchFactors[] = {1.0f, 1.05f, 1.1f};
 // weight can pay when its input is rarely large). SmolLM2, WikiText-2 KL of `fp6` against
 // fp16 with an importance matrix from other WikiText text (docs/ACCURACY.md): 0.00628
 // with the three factors above, 0.00538 with these; without importance these eight gave
-// 0.00952 against 0.0102, not worth 2.7x the encode time of every data-free load.
+// 0.00952 against 0.0102, not worth 2.2x the load time of every data-free load.
 inline constexpr float kWeightedScaleSearchFactors[] = {1.0f, 0.9f, 0.95f, 1.05f, 1.1f, 1.15f, 1.2f, 1.25f};
 
 template <typename T, int kGroup>

@@ -15,12 +15,36 @@
 namespace llmrun::eval {
 namespace {
 
-std::vector<TensorSensitivity> measure(const std::string& path, const std::vector<WeightFormat>& candidates) {
+std::vector<TensorSensitivity> measure(const std::string& path, const std::vector<WeightFormat>& candidates,
+                                       const ImportanceMatrix* importance = nullptr) {
   std::unique_ptr<Backend> backend = make_backend({"cpu", 1});
   LoadedModel m = load_model(path, *backend, testing::quiet_load("fp16"));
   std::vector<int32_t> ids(70);
   std::iota(ids.begin(), ids.end(), 3);  // any ids below the vocabulary size (512)
-  return measure_sensitivity(*m.model, path, ids, 32, candidates);
+  return measure_sensitivity(*m.model, path, ids, 32, candidates, nullptr, importance);
+}
+
+// With an importance matrix the group-scaled candidates are encoded as --imatrix loads them
+// (other scales, other KL); per-row ones have no search to weight and measure the same.
+TEST(SensitivitySources, ImportanceReachesTheGroupScaledCandidates) {
+  const std::string dir = testing::test_data("models/llama-tiny");
+  const std::vector<WeightFormat> candidates = parse_candidates("fp6-e2m3-g32,int8-row");
+  ImportanceMatrix m;
+  m.path = "test";
+  const std::string q = "model.layers.0.self_attn.q_proj.weight";
+  const int64_t cols = config_of_model(dir).hidden_size;
+  for (int64_t j = 0; j < cols; ++j) m.by_weight[q].push_back(j % 5 == 0 ? 100.0f : 0.01f);
+  const auto plain = measure(dir, candidates), weighted = measure(dir, candidates, &m);
+  ASSERT_EQ(plain.size(), weighted.size());
+  for (size_t i = 0; i < plain.size(); ++i) {
+    SCOPED_TRACE(plain[i].name);
+    EXPECT_EQ(weighted[i].kl.at(WeightFormat::int8), plain[i].kl.at(WeightFormat::int8));
+    if (plain[i].name == q) EXPECT_NE(weighted[i].kl.at(WeightFormat::fp6_e2m3_g32), plain[i].kl.at(WeightFormat::fp6_e2m3_g32));
+    else EXPECT_EQ(weighted[i].kl.at(WeightFormat::fp6_e2m3_g32), plain[i].kl.at(WeightFormat::fp6_e2m3_g32));
+  }
+  m.by_weight[q].pop_back();
+  EXPECT_NE(testing::error_of([&] { measure(dir, candidates, &m); }).find(q + ": " + std::to_string(cols - 1) + " inputs"),
+            std::string::npos);
 }
 
 // llama-tiny.gguf holds the folder's bf16 weights in llama.cpp's layout (q/k rows
