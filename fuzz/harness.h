@@ -27,6 +27,7 @@ void tokenizer_config(const uint8_t* data, size_t size);   // tokenizer_config.j
 void quantized_checkpoint(const uint8_t* data, size_t size);  // llmrun quantize metadata
 void lambada(const uint8_t* data, size_t size);            // LAMBADA jsonl
 void precision_plan(const uint8_t* data, size_t size);     // @plan.json (auto: writes it)
+void importance_matrix(const uint8_t* data, size_t size);  // --imatrix file
 
 struct Harness {
   const char* name;  // also the folder under fuzz/regressions and fuzz/dicts
@@ -45,6 +46,7 @@ inline constexpr Harness kHarnesses[] = {
     {"quantized_checkpoint", quantized_checkpoint},
     {"lambada", lambada},
     {"precision_plan", precision_plan},
+    {"importance_matrix", importance_matrix},
 };
 
 // Runs `body`, swallowing llmrun::Error (a clean refusal). Any other exception escapes:

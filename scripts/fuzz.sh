@@ -19,10 +19,10 @@ build=${FUZZ_BUILD_DIR:-build-fuzz}
 fixtures=${LLMRUN_FIXTURES:-$PWD/../shared/fixtures}
 rss_mb=${FUZZ_RSS_MB:-2048}
 all=(safetensors safetensors_index gguf tokenizer_json tokenizer_model config generation_config
-     tokenizer_config quantized_checkpoint lambada precision_plan)
+     tokenizer_config quantized_checkpoint lambada precision_plan importance_matrix)
 if [[ $# -gt 0 ]]; then harnesses=("$@"); else harnesses=("${all[@]}"); fi
 # Files that are JSON (or hold a JSON header) also get the JSON dictionary.
-json_harnesses=" safetensors safetensors_index tokenizer_json config generation_config tokenizer_config quantized_checkpoint lambada precision_plan "
+json_harnesses=" safetensors safetensors_index tokenizer_json config generation_config tokenizer_config quantized_checkpoint lambada precision_plan importance_matrix "
 
 command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ not found (libFuzzer needs clang)" >&2; exit 1; }
 if [[ ! -f $build/CMakeCache.txt ]]; then

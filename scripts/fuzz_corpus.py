@@ -320,6 +320,13 @@ def main():
          "model.layers.0.mlp.up_proj.weight.scale": {"dtype": "F32", "shape": [2], "data_offsets": [8, 16]}},
         bytes(range(16))))
 
+    # importance matrices, as llmeval imatrix writes them.
+    seed("importance_matrix", "imatrix", safetensors_bytes(
+        {"__metadata__": {"llmrun.format": "llmrun-importance-matrix", "llmrun.calibration_tokens": "4096"},
+         "model.layers.0.mlp.down_proj.weight": {"dtype": "F32", "shape": [3], "data_offsets": [0, 12]},
+         "model.embed_tokens.weight": {"dtype": "F32", "shape": [1], "data_offsets": [12, 16]}},
+        struct.pack("<4f", 0.5, 2.0, 1e-6, 3.0)))
+
     # LAMBADA jsonl: the first passages of the real file.
     with open(f"{fx}/lambada/lambada_test.jsonl", encoding="utf-8") as f:
         lines = [next(f) for _ in range(8)]
