@@ -52,7 +52,7 @@ void check_precision_spec(const std::string& spec, const std::vector<std::string
 }
 
 std::string resolve_precision(const std::string& spec, const std::string& model_dir, Backend& backend,
-                              const std::string& calib_path) {
+                              const ImportanceMatrix* importance, const std::string& calib_path) {
   std::optional<PlanBudget> budget = parse_auto_spec(spec);
   if (!budget) return spec;
   namespace fs = std::filesystem;
@@ -67,11 +67,13 @@ std::string resolve_precision(const std::string& spec, const std::string& model_
   }
   // The plan depends on the weights (by content: a copied or moved checkpoint reuses it, a
   // fine-tune does not), the budget, the calibration text, the candidate formats and which
-  // tensors are planned (since 2026-12-02 the embedding too: older plans are not reused).
+  // tensors are planned (since 2026-12-02 the embedding too: older plans are not reused),
+  // and the importance matrix by content when one is given (keys made without stay valid).
   const std::vector<WeightFormat> candidates = parse_candidates(kDefaultPlanCandidates);
   std::string identity = "checkpoint " + checkpoint_fingerprint(model_dir) + "\nspec " + spec + "\ncalibration " +
                          sha256_file(calib) + "\nplanned linear+embedding+lm_head\ncandidates";
   for (WeightFormat f : candidates) identity += std::string(" ") + format_name(f);
+  if (importance) identity += "\nimportance " + sha256_file(importance->path);
   const std::string key = sha256_hex(identity).substr(0, 16);
   const std::string plan_path = cache_dir() + "/" + key + ".json";
   if (fs::exists(plan_path)) {
@@ -90,11 +92,12 @@ std::string resolve_precision(const std::string& spec, const std::string& model_
   if (int64_t(ids.size()) > kCalibrationTokens) ids.resize(size_t(kCalibrationTokens));
   const auto sens =
       measure_sensitivity(*base.model, model_dir, ids, std::min(kWindow, base.config.max_position_embeddings), candidates,
-                          progress_callback("sensitivity"));
+                          progress_callback("sensitivity"), importance);
   const PrecisionPlan plan = make_plan(sens, baseline, *budget);
   fs::create_directories(cache_dir());
   write_precision_plan(plan_path, plan.tensors, std::nullopt,
-                       spec + " for " + model_dir + ": predicted KL " + std::to_string(plan.predicted_kl));
+                       spec + " for " + model_dir + (importance ? " with --imatrix " + importance->path : std::string()) +
+                           ": predicted KL " + std::to_string(plan.predicted_kl));
   std::cerr << "llmrun: wrote plan " << plan_path << " (predicted KL " << plan.predicted_kl << ")\n";
   return "@" + plan_path;
 }

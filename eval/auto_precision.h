@@ -8,6 +8,7 @@
 
 #include "eval/sensitivity.h"
 #include "runtime/backend.h"
+#include "runtime/importance_matrix.h"
 
 namespace llmrun::eval {
 
@@ -21,8 +22,9 @@ void check_precision_spec(const std::string& spec, const std::vector<std::string
 
 // Returns spec unchanged unless it is auto:..., then "@<cached plan path>" after running
 // (or reusing) the sensitivity measurement. Calibration text: $LLMRUN_DATA/wiki.test.raw
-// unless calib_path is given.
+// unless calib_path is given. With an importance matrix the candidates are encoded as
+// --imatrix loads them, and the plan is cached apart from the one made without.
 std::string resolve_precision(const std::string& spec, const std::string& model_dir, Backend& backend,
-                              const std::string& calib_path = "");
+                              const ImportanceMatrix* importance = nullptr, const std::string& calib_path = "");
 
 }  // namespace llmrun::eval

@@ -100,8 +100,10 @@ std::vector<TensorSensitivity> measure_sensitivity(DecoderModel& model, const st
   };
 
   const WeightSource source(checkpoint_dir);
+  const std::vector<WeightSlot> table = weight_table(model.config(), model.mutable_weights());
+  if (importance) check_importance(*importance, table, model.config());
   std::vector<WeightSlot> planned;
-  for (const WeightSlot& slot : weight_table(model.config(), model.mutable_weights()))
+  for (const WeightSlot& slot : table)
     if (is_planned(slot)) planned.push_back(slot);
   const int64_t total = int64_t(planned.size() * candidates.size());
   int64_t done = 0;
@@ -112,12 +114,7 @@ std::vector<TensorSensitivity> measure_sensitivity(DecoderModel& model, const st
     const std::vector<float>* weights_importance = nullptr;
     if (importance) {
       const auto it = importance->by_weight.find(slot.hf_name);
-      if (it != importance->by_weight.end()) {
-        if (int64_t(it->second.size()) != slot.cols)
-          fail("--imatrix ", importance->path, ": ", slot.hf_name, ": ", it->second.size(), " inputs, but the weight has ",
-               slot.cols);
-        weights_importance = &it->second;
-      }
+      if (it != importance->by_weight.end()) weights_importance = &it->second;
     }
     for (WeightFormat f : candidates) {
       std::unique_ptr<Weight> original = std::move(*slot.target);

@@ -38,6 +38,11 @@ ImportanceMatrix read_importance_matrix(const std::string& path) {
   return m;
 }
 
+std::optional<ImportanceMatrix> read_importance_matrix_if_given(const std::string& path) {
+  if (path.empty()) return std::nullopt;
+  return read_importance_matrix(path);
+}
+
 void write_importance_matrix(const std::string& path, const ImportanceMatrix& m,
                              const std::map<std::string, std::string>& info) {
   std::vector<TensorToWrite> tensors;

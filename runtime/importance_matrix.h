@@ -11,6 +11,7 @@
 // metadata kImportanceMarkerKey = kImportanceMarker plus how it was made.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct ImportanceMatrix {
 // Throws llmrun::Error naming the file (and tensor) when it is missing, malformed, not an
 // importance matrix, or holds a negative or non-finite value.
 ImportanceMatrix read_importance_matrix(const std::string& path);
+
+// read_importance_matrix(path), or nothing when path is empty (no --imatrix given).
+std::optional<ImportanceMatrix> read_importance_matrix_if_given(const std::string& path);
 
 // `info` goes into the metadata besides the marker and the token count.
 void write_importance_matrix(const std::string& path, const ImportanceMatrix& m,

@@ -47,22 +47,6 @@ void check_finite(const SourceTensor& t, const std::vector<float>& values) {
   if (i >= 0) fail(t.file, ": ", t.name, ": non-finite value ", values[size_t(i)], " at element ", i);
 }
 
-// Every tensor of an importance matrix must be a matrix weight of this model with one value
-// per input: one made for another model is an error, never a silent no-op.
-void check_importance(const ImportanceMatrix& m, const std::vector<WeightSlot>& table, const ModelConfig& config,
-                      const std::string& quantized_dir) {
-  if (!quantized_dir.empty())
-    fail("--imatrix ", m.path, ": ", quantized_dir, " is already quantized; --imatrix applies to original checkpoints only");
-  for (const auto& [name, values] : m.by_weight) {
-    const auto slot = std::find_if(table.begin(), table.end(), [&](const WeightSlot& s) { return s.hf_name == name; });
-    if (slot == table.end() || slot->role == WeightRole::vector)
-      fail("--imatrix ", m.path, ": ", name, " is not a weight matrix of this ", config.architecture,
-           " model (an importance matrix of another model?)");
-    if (int64_t(values.size()) != slot->cols)
-      fail("--imatrix ", m.path, ": ", name, ": ", values.size(), " inputs, but the weight has ", slot->cols);
-  }
-}
-
 // fp16 tops out at 65504; larger values (possible in bf16/fp32 checkpoints) would become
 // inf, so converting them is an error rather than silent garbage.
 void check_fits_f16(const SourceTensor& t, const std::vector<float>& values) {
@@ -73,6 +57,17 @@ void check_fits_f16(const SourceTensor& t, const std::vector<float>& values) {
 }
 
 }  // namespace
+
+void check_importance(const ImportanceMatrix& m, const std::vector<WeightSlot>& table, const ModelConfig& config) {
+  for (const auto& [name, values] : m.by_weight) {
+    const auto slot = std::find_if(table.begin(), table.end(), [&](const WeightSlot& s) { return s.hf_name == name; });
+    if (slot == table.end() || slot->role == WeightRole::vector)
+      fail("--imatrix ", m.path, ": ", name, " is not a weight matrix of this ", config.architecture,
+           " model (an importance matrix of another model?)");
+    if (int64_t(values.size()) != slot->cols)
+      fail("--imatrix ", m.path, ": ", name, ": ", values.size(), " inputs, but the weight has ", slot->cols);
+  }
+}
 
 HostWeight encode_weight(const std::string& name, const std::vector<float>& src, int64_t rows, int64_t cols,
                          WeightFormat format, const std::vector<float>* importance) {
@@ -164,7 +159,12 @@ LoadSummary read_weights(const std::string& dir, const ModelConfig& config, Deco
 
   std::set<std::string> used;
   const std::vector<WeightSlot> table = weight_table(config, weights);
-  if (options.importance) check_importance(*options.importance, table, config, !stored.empty() ? dir : "");
+  if (options.importance) {
+    if (!stored.empty())
+      fail("--imatrix ", options.importance->path, ": ", dir,
+           " is already quantized; --imatrix applies to original checkpoints only");
+    check_importance(*options.importance, table, config);
+  }
   int64_t total_bytes = 0, done_bytes = 0;
   for (const WeightSlot& slot : table)
     if (const auto t = source.find(slot.hf_name)) total_bytes += t->nbytes;

@@ -10,6 +10,7 @@
 #include "runtime/importance_matrix.h"
 #include "runtime/model_config.h"
 #include "runtime/models/decoder.h"
+#include "runtime/models/weight_table.h"
 
 namespace llmrun {
 
@@ -55,6 +56,11 @@ struct LoadedModel {
 // that have one (CodecRecord::encode_row_weighted); other formats ignore it.
 HostWeight encode_weight(const std::string& name, const std::vector<float>& src, int64_t rows, int64_t cols,
                          WeightFormat format, const std::vector<float>* importance = nullptr);
+
+// Every tensor of an importance matrix must be a matrix weight of this model (table:
+// weight_table's) with one value per input: one made for another model is an error naming
+// the file and tensor, never a silent no-op.
+void check_importance(const ImportanceMatrix& m, const std::vector<WeightSlot>& table, const ModelConfig& config);
 
 // The format a checkpoint's torch_dtype maps to ("bfloat16" -> bf16; unknown -> fp32).
 WeightFormat baseline_format(const ModelConfig& config);

@@ -52,15 +52,15 @@ EvalContext::EvalContext(const CommonOptions& options) : options_(options) {
   model_dir_ = cli::resolve_model_dir(options_.model);
   backend_ = make_backend(
       {options_.device, cli::capped_threads(options_.threads, "llmeval"), options_.activations, options_.cpu_isa});
-  if (!options_.imatrix.empty()) importance_ = read_importance_matrix(options_.imatrix);
+  importance_ = read_importance_matrix_if_given(options_.imatrix);
 }
 
 LoadedModel EvalContext::load(const std::string& precision) {
   const auto t0 = std::chrono::steady_clock::now();
   LoadOptions load;
-  load.precision = resolve_precision(precision, model_dir_, *backend_);
   // The baseline is the reference the importance-weighted precisions are compared with.
   if (importance_ && precision != options_.baseline) load.importance = &*importance_;
+  load.precision = resolve_precision(precision, model_dir_, *backend_, load.importance);
   load.progress = [bar = progress_callback("loading " + precision + " MiB")](int64_t done, int64_t total) {
     bar(done >> 20, total >> 20);
   };

@@ -49,11 +49,10 @@ LoadedRun load_run(const RunOptions& o, bool need_tokenizer) {
   const auto t0 = std::chrono::steady_clock::now();
   run.backend = make_backend({o.device, capped_threads(o.threads, "llmrun"), o.activations, o.cpu_isa});
   LoadOptions load;
-  load.precision = eval::resolve_precision(o.precision, run.model_dir, *run.backend);
-  load.tensor_precision = o.tensor_precision;
-  std::optional<ImportanceMatrix> importance;
-  if (!o.imatrix.empty()) importance = read_importance_matrix(o.imatrix);
+  const std::optional<ImportanceMatrix> importance = read_importance_matrix_if_given(o.imatrix);
   load.importance = importance ? &*importance : nullptr;
+  load.precision = eval::resolve_precision(o.precision, run.model_dir, *run.backend, load.importance);
+  load.tensor_precision = o.tensor_precision;
   // The bar counts MiB of checkpoint converted.
   load.progress = [bar = eval::progress_callback("loading MiB")](int64_t done, int64_t total) {
     bar(done >> 20, total >> 20);

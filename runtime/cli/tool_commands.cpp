@@ -19,16 +19,15 @@ int run_quantize(const QuantizeOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   const std::string dir = resolve_model_dir(o.model);
   LoadOptions load;
+  const std::optional<ImportanceMatrix> importance = read_importance_matrix_if_given(o.imatrix);
+  load.importance = importance ? &*importance : nullptr;
   if (eval::parse_auto_spec(o.precision)) {
     auto backend = make_backend({"cpu", 0});
-    load.precision = eval::resolve_precision(o.precision, dir, *backend);
+    load.precision = eval::resolve_precision(o.precision, dir, *backend, load.importance);
   } else {
     load.precision = o.precision;
   }
   load.tensor_precision = o.tensor_precision;
-  std::optional<ImportanceMatrix> importance;
-  if (!o.imatrix.empty()) importance = read_importance_matrix(o.imatrix);
-  load.importance = importance ? &*importance : nullptr;
   const LoadSummary summary = quantize_checkpoint(dir, o.out, load);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::cerr << "llmrun: wrote " << o.out << " in " << s << " s; " << summary.describe() << "\n";

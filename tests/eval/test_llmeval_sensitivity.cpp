@@ -93,6 +93,17 @@ TEST(AutoPrecision, MeasuresOnceThenReusesThePlan) {
   auto second = run_command(cmd);
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_NE(second.output.find("using the cached plan"), std::string::npos) << second.output;
+  // With an importance matrix the plan is measured as --imatrix encodes, and cached apart.
+  const std::string im = (tmp / "m.imatrix").string();
+  auto made = run_command(bin("llmeval") + " imatrix --model " + dir + " --calib " + (tmp / "data" / "wiki.test.raw").string() +
+                          " --calib-tokens 256 --ctx 128 -o " + im);
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  auto weighted = run_command(cmd + " --imatrix " + im);
+  ASSERT_EQ(weighted.exit_code, 0) << weighted.output;
+  EXPECT_NE(weighted.output.find("measuring per-tensor sensitivity"), std::string::npos) << weighted.output;
+  weighted = run_command(cmd + " --imatrix " + im);
+  ASSERT_EQ(weighted.exit_code, 0) << weighted.output;
+  EXPECT_NE(weighted.output.find("using the cached plan"), std::string::npos) << weighted.output;
   // The cache is keyed by the checkpoint's content: a copy elsewhere reuses the plan, the
   // same files with one weight changed are measured anew.
   const fs::path copy = tmp / "copy";
