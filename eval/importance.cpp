@@ -1,6 +1,17 @@
 #include "eval/importance.h"
 
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
 #include <map>
+#include <sstream>
+
+#include "eval/progress.h"
+#include "loaders/checkpoint_fingerprint.h"
+#include "loaders/sha256.h"
+#include "runtime/generate.h"
+#include "runtime/sampler.h"
 
 #include "runtime/error.h"
 
@@ -18,6 +29,8 @@ class ImportanceRecorder final : public Backend {
     int64_t rows = 0;
   };
   const std::map<std::string, Sums>& sums() const { return sums_; }
+  // Rows the linear ops have seen (each the same count: every row passes every op once).
+  int64_t rows_seen() const { return sums_.empty() ? 0 : sums_.begin()->second.rows; }
 
   std::string name() const override { return inner_.name(); }
   bool supports(Op op, WeightFormat format, TensorType activation) const override {
@@ -84,6 +97,27 @@ class ImportanceRecorder final : public Backend {
   std::vector<float> host_;
 };
 
+// The recorder's sums as means over `tokens` rows.
+ImportanceMatrix matrix_of(const ImportanceRecorder& recorder, int64_t tokens) {
+  ImportanceMatrix m;
+  m.tokens = tokens;
+  for (const auto& [name, s] : recorder.sums()) {
+    std::vector<float>& v = m.by_weight[name];
+    v.resize(s.squares.size());
+    for (size_t j = 0; j < v.size(); ++j) v[j] = float(s.squares[j] / double(s.rows));
+    // Every token passes every linear op once, the LM head included.
+    if (s.rows != m.tokens) fail("importance matrix: ", name, " saw ", s.rows, " rows for ", m.tokens, " tokens");
+  }
+  return m;
+}
+
+std::string cache_dir() {
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  const std::string base = xdg && *xdg ? xdg : std::string(home ? home : ".") + "/.cache";
+  return base + "/llmrun/imatrix";
+}
+
 }  // namespace
 
 ImportanceMatrix measure_importance(const std::string& model_dir, Backend& backend,
@@ -102,16 +136,77 @@ ImportanceMatrix measure_importance(const std::string& model_dir, Backend& backe
     loaded.model->forward(window, cache, LogitRows::all);
     if (progress) progress(i + 1, windows);
   }
-  ImportanceMatrix m;
-  m.tokens = int64_t(calibration.size());
-  for (const auto& [name, s] : recorder.sums()) {
-    std::vector<float>& v = m.by_weight[name];
-    v.resize(s.squares.size());
-    for (size_t j = 0; j < v.size(); ++j) v[j] = float(s.squares[j] / double(s.rows));
-    // Every token passes every linear op once, the LM head included (logits of all rows).
-    if (s.rows != m.tokens) fail("importance matrix: ", name, " saw ", s.rows, " rows for ", m.tokens, " tokens");
+  return matrix_of(recorder, int64_t(calibration.size()));
+}
+
+ImportanceMatrix measure_importance_self(const std::string& model_dir, Backend& backend, const SelfCalibration& o,
+                                         const std::function<void(int64_t, int64_t)>& progress,
+                                         std::vector<std::vector<int32_t>>* fed) {
+  if (o.tokens < 1) fail("importance matrix: ", o.tokens, " self-sampled tokens");
+  if (o.context < 2) fail("importance matrix: samples of ", o.context, " tokens (at least 2)");
+  ImportanceRecorder recorder(backend);
+  LoadedModel loaded = load_model(model_dir, recorder, LoadOptions{});
+  const ModelConfig& config = loaded.config;
+  std::vector<int32_t> stops = config.eos_token_ids;
+  stops.insert(stops.end(), loaded.generation.eos_token_ids.begin(), loaded.generation.eos_token_ids.end());
+  const std::optional<int32_t> bos = config.bos_token_id ? config.bos_token_id : loaded.generation.bos_token_id;
+  if (!bos && stops.empty())
+    fail(model_dir, ": no bos_token_id or eos_token_id to start self-sampled calibration text from");
+  const int32_t start = bos ? *bos : stops.front();
+  SamplerOptions sampling;
+  sampling.temperature = o.temperature;
+  sampling.seed = o.seed;
+  validate(sampling);
+  Sampler sampler(sampling);
+  const int64_t context = std::min(o.context, config.max_position_embeddings);
+  KvCache cache = loaded.model->new_cache(context);
+  while (recorder.rows_seen() < o.tokens) {
+    cache.clear();
+    GenerationRequest request;
+    request.prompt = {start};
+    // The start token and each sampled token but the last are fed: as many as are sampled.
+    request.max_new_tokens = std::min(context - 1, o.tokens - recorder.rows_seen());
+    request.stop_ids = stops;
+    const std::vector<int32_t> sampled = generate(*loaded.model, cache, sampler, request, nullptr);
+    if (fed) {
+      fed->push_back(request.prompt);
+      fed->back().insert(fed->back().end(), sampled.begin(), sampled.end() - 1);
+    }
+    if (progress) progress(recorder.rows_seen(), o.tokens);
   }
-  return m;
+  return matrix_of(recorder, recorder.rows_seen());
+}
+
+std::optional<ImportanceMatrix> importance_for(const std::string& imatrix, const std::string& model_dir,
+                                               Backend& backend) {
+  if (imatrix != "self") return read_importance_matrix_if_given(imatrix);
+  const SelfCalibration o;
+  std::ostringstream identity;
+  identity << "checkpoint " << checkpoint_fingerprint(model_dir) << "\nself-sampled tokens " << o.tokens << " context "
+           << o.context << " temperature " << o.temperature << " seed " << o.seed;
+  const std::string path = cache_dir() + "/" + sha256_hex(identity.str()).substr(0, 16) + ".safetensors";
+  if (std::filesystem::exists(path)) {
+    std::cerr << "llmrun: --imatrix self: using the cached " << path << "\n";
+    return read_importance_matrix(path);
+  }
+  std::cerr << "llmrun: --imatrix self: sampling " << o.tokens << " tokens from the model to measure it (runs once; cached)\n";
+  const auto t0 = std::chrono::steady_clock::now();
+  const ImportanceMatrix m = measure_importance_self(model_dir, backend, o, progress_callback("self-sampled tokens"));
+  std::filesystem::create_directories(cache_dir());
+  // Written whole, then renamed: a run stopped midway leaves no half file under the name.
+  const std::string partial = path + ".partial";
+  write_importance_matrix(partial, m, {{"llmrun.model", model_dir}, {"llmrun.calibration", self_description(o)}});
+  std::filesystem::rename(partial, path);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cerr << "llmrun: wrote " << path << " in " << s << " s\n";
+  return read_importance_matrix(path);
+}
+
+std::string self_description(const SelfCalibration& o) {
+  std::ostringstream d;
+  d << "self-sampled: " << o.tokens << " tokens at temperature " << o.temperature << ", seed " << o.seed
+    << ", samples of up to " << o.context << " tokens";
+  return d.str();
 }
 
 }  // namespace llmrun::eval

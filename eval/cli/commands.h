@@ -60,7 +60,9 @@ struct ImatrixOptions {
   std::string calib;           // default $LLMRUN_DATA/wiki.test.raw
   int64_t skip_tokens = 0;     // calibration starts after this many tokens of the text
   int64_t calib_tokens = 4096;
-  int64_t ctx = 512;
+  int64_t ctx = 512;           // window length; with self_sampled, the longest sample
+  bool self_sampled = false;   // no text: the model samples its own (measure_importance_self)
+  uint64_t seed = 0;           // of the self-sampling
   std::string out;             // the importance matrix file (.safetensors)
 };
 int run_imatrix(const CommonOptions& common, const ImatrixOptions& options);

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "eval/auto_precision.h"
+#include "eval/importance.h"
 #include "eval/progress.h"
 #include "eval/report/report.h"
 #include "runtime/cli/cli_common.h"
@@ -52,7 +53,7 @@ EvalContext::EvalContext(const CommonOptions& options) : options_(options) {
   model_dir_ = cli::resolve_model_dir(options_.model);
   backend_ = make_backend(
       {options_.device, cli::capped_threads(options_.threads, "llmeval"), options_.activations, options_.cpu_isa});
-  importance_ = read_importance_matrix_if_given(options_.imatrix);
+  importance_ = importance_for(options_.imatrix, model_dir_, *backend_);
 }
 
 LoadedModel EvalContext::load(const std::string& precision) {

@@ -49,8 +49,8 @@ void add_common(CLI::App* cmd, llmrun::eval::CommonOptions& c, bool precisions) 
                     "Comma-separated precisions (fp16,int8,fp8,fp6,bf16,fp32,mixed:...,@plan.json); default fp16,int8,fp8,fp6");
     cmd->add_option("--baseline", c.baseline, "The reference precision, always computed first (default fp16)");
     cmd->add_option("--imatrix", c.imatrix,
-                    "Importance matrix (llmeval imatrix) weighting the scale search of the group-scaled formats "
-                    "(int8, fp8, fp6, *-g32, *-g64) in every precision but the baseline");
+                    "Importance matrix (llmeval imatrix), or `self` (sampled by the model itself, cached), weighting the scale "
+                    "search of the group-scaled formats (int8, fp8, fp6, *-g32, *-g64) in every precision but the baseline");
   }
   cmd->add_option("--device", c.device, "auto (a CUDA GPU when present, else cpu), cpu, cuda, cuda:N, or cuda-host (the CUDA backend run on the CPU: a slow test device)");
   cmd->add_option("--activations", c.activations, "Activation dtype between ops: auto (the checkpoint's: f32, bf16 or f16), f32, bf16, f16 (CUDA only)");
@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
   add_common(sens, sc, false);
   sens->add_option("--baseline", sc.baseline, "The reference precision (default fp16)");
   sens->add_option("--imatrix", sc.imatrix,
-                   "Importance matrix (llmeval imatrix): candidates and checks encoded as --imatrix loads them");
+                   "Importance matrix (llmeval imatrix) or `self`: candidates and checks encoded as --imatrix loads them");
   sens->add_option("--calib", so.calib, "Calibration text (default: $LLMRUN_DATA/wiki.test.raw)");
   sens->add_option("--calib-tokens", so.calib_tokens, "Tokens of calibration text measured")->check(llmrun::cli::at_least(1));
   sens->add_option("--holdout-tokens", so.holdout_tokens, "Following tokens the plan is checked on (0 = skip)")
@@ -145,10 +145,16 @@ int main(int argc, char** argv) {
   CLI::App* imatrix = app.add_subcommand(
       "imatrix", "Importance matrix: mean square of every linear layer's inputs over calibration text, for --imatrix");
   imatrix->add_option("--model,-m", ic.model, "Checkpoint folder, alias or HF repo id")->required();
-  imatrix->add_option("--calib", io.calib, "Calibration text (default: $LLMRUN_DATA/wiki.test.raw)");
-  imatrix->add_option("--skip-tokens", io.skip_tokens,
+  CLI::Option* calib = imatrix->add_option("--calib", io.calib, "Calibration text (default: $LLMRUN_DATA/wiki.test.raw)");
+  CLI::Option* skip = imatrix->add_option("--skip-tokens", io.skip_tokens,
                       "Start after this many tokens of the text (keeps calibration apart from evaluation text)")
       ->check(llmrun::cli::at_least(0));
+  imatrix->add_flag("--self-sampled", io.self_sampled,
+                    "No text: the model samples its own from its BOS token (temperature 0.8, samples of up to --ctx "
+                    "tokens, --calib-tokens in all)")
+      ->excludes(calib)
+      ->excludes(skip);
+  imatrix->add_option("--seed", io.seed, "Sampling seed for --self-sampled (default 0)");
   imatrix->add_option("--calib-tokens", io.calib_tokens, "Calibration tokens (default 4096)")->check(llmrun::cli::at_least(1));
   imatrix->add_option("--ctx", io.ctx, "Window length (default 512)")->check(llmrun::cli::at_least(1));
   imatrix->add_option("--out,-o", io.out, "The importance matrix file to write (.safetensors)")->required();

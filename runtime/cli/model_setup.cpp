@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "eval/auto_precision.h"
+#include "eval/importance.h"
 #include "loaders/gguf.h"
 #include "eval/progress.h"
 #include "runtime/chat/detect_chat_format.h"
@@ -49,7 +50,7 @@ LoadedRun load_run(const RunOptions& o, bool need_tokenizer) {
   const auto t0 = std::chrono::steady_clock::now();
   run.backend = make_backend({o.device, capped_threads(o.threads, "llmrun"), o.activations, o.cpu_isa});
   LoadOptions load;
-  const std::optional<ImportanceMatrix> importance = read_importance_matrix_if_given(o.imatrix);
+  const std::optional<ImportanceMatrix> importance = eval::importance_for(o.imatrix, run.model_dir, *run.backend);
   load.importance = importance ? &*importance : nullptr;
   load.precision = eval::resolve_precision(o.precision, run.model_dir, *run.backend, load.importance);
   load.tensor_precision = o.tensor_precision;

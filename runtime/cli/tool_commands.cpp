@@ -7,6 +7,7 @@
 #include "eval/auto_precision.h"
 #include "loaders/tokenizer/tokenizer.h"
 #include "runtime/cli/cli_common.h"
+#include "eval/importance.h"
 #include "runtime/cli/commands.h"
 #include "runtime/model_loader.h"
 
@@ -19,7 +20,10 @@ int run_quantize(const QuantizeOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   const std::string dir = resolve_model_dir(o.model);
   LoadOptions load;
-  const std::optional<ImportanceMatrix> importance = read_importance_matrix_if_given(o.imatrix);
+  // --imatrix self samples on a GPU when there is one.
+  const std::optional<ImportanceMatrix> importance =
+      o.imatrix == "self" ? eval::importance_for(o.imatrix, dir, *make_backend({"auto", 0}))
+                          : read_importance_matrix_if_given(o.imatrix);
   load.importance = importance ? &*importance : nullptr;
   if (eval::parse_auto_spec(o.precision)) {
     auto backend = make_backend({"cpu", 0});

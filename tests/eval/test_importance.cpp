@@ -4,7 +4,12 @@
 // known without our forward pass.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
 
 #include "eval/importance.h"
 #include "runtime/error.h"
@@ -87,6 +92,60 @@ TEST(MeasureImportance, WindowsAreIndependentPasses) {
     EXPECT_LE(max_abs_diff(two.by_weight.at(name), v), 1e-6f * max_abs(v)) << name;
   EXPECT_NE(testing::error_of([&] { eval::measure_importance(g.dir, *backend, {}, 64); }).find("no calibration tokens"),
             std::string::npos);
+}
+
+// Self-sampled calibration records what a pass over the same tokens records: each sample
+// starts on a fresh cache from the start token, and every fed token is counted once.
+// llama-tiny starts from its BOS token; a copy of qwen3-tiny without one, from its EOS.
+TEST(MeasureImportance, SelfSampledEqualsAPassOverTheSampledTokens) {
+  namespace fs = std::filesystem;
+  const fs::path no_bos = fs::path(::testing::TempDir()) / ("llmrun_no_bos_" + std::to_string(::getpid()));
+  fs::remove_all(no_bos);
+  fs::copy(testing::test_data("models/qwen3-tiny"), no_bos);
+  for (const char* file : {"config.json", "generation_config.json"}) {
+    nlohmann::json j = nlohmann::json::parse(testing::read_file((no_bos / file).string()));
+    j.erase("bos_token_id");
+    std::ofstream((no_bos / file).string()) << j.dump();
+  }
+  for (const std::string& dir : {testing::test_data("models/llama-tiny"), no_bos.string()}) {
+    const std::string& name = dir;
+    const ModelConfig c = config_of_model(dir);
+    auto backend = make_backend({"cpu", 1});
+    eval::SelfCalibration o;
+    o.tokens = 48;
+    o.context = 32;
+    o.seed = 7;
+    std::vector<std::vector<int32_t>> fed;
+    const ImportanceMatrix self = eval::measure_importance_self(dir, *backend, o, nullptr, &fed);
+    EXPECT_EQ(self.tokens, o.tokens) << name;
+    ASSERT_GE(fed.size(), 2u) << name;  // samples of at most 31 fed tokens
+    EXPECT_NE(fed[0], fed[1]) << name;  // sampled, not greedy
+    EXPECT_EQ(c.bos_token_id.has_value(), dir != no_bos.string()) << name;
+    const int32_t start = c.bos_token_id ? *c.bos_token_id : c.eos_token_ids.at(0);
+    std::map<std::string, std::vector<double>> sums;
+    int64_t total = 0;
+    for (const std::vector<int32_t>& sample : fed) {
+      ASSERT_FALSE(sample.empty());
+      EXPECT_EQ(sample.front(), start) << name;
+      EXPECT_LE(int64_t(sample.size()), o.context - 1) << name;
+      const ImportanceMatrix pass = eval::measure_importance(dir, *backend, sample, int64_t(sample.size()));
+      for (const auto& [weight, v] : pass.by_weight) {
+        std::vector<double>& s = sums[weight];
+        s.resize(v.size());
+        for (size_t j = 0; j < v.size(); ++j) s[j] += double(v[j]) * double(sample.size());
+      }
+      total += int64_t(sample.size());
+    }
+    EXPECT_EQ(total, o.tokens) << name;
+    ASSERT_EQ(sums.size(), self.by_weight.size()) << name;
+    for (const auto& [weight, s] : sums) {
+      std::vector<float> want(s.size());
+      for (size_t j = 0; j < s.size(); ++j) want[j] = float(s[j] / double(total));
+      // One token at a time against one batch: the same math, rounded apart in places.
+      EXPECT_LE(max_abs_diff(self.by_weight.at(weight), want), 1e-4f * max_abs(want)) << name << " " << weight;
+    }
+  }
+  fs::remove_all(no_bos);
 }
 
 }  // namespace

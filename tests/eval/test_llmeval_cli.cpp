@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "loaders/safetensors.h"
 #include "tests/eval/llmeval_fixture.h"
 
 namespace llmrun {
@@ -109,6 +110,37 @@ TEST_F(Llmeval, ImatrixLowersKlOfTheFloatFormats) {
   r = run_command(bin("llmrun") + " --model " + dir + " --precision fp6 --imatrix " + (out_ / "none").string() + " -p Once");
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find((out_ / "none").string()), std::string::npos) << r.output;
+}
+
+// Without text: `llmeval imatrix --self-sampled` and `--imatrix self` let the model sample
+// its own calibration text; the matrix still lowers the float formats' KL on WikiText-2,
+// and `self` is measured once per checkpoint, then read from the cache.
+TEST_F(Llmeval, SelfSampledImatrixNeedsNoText) {
+  LLMRUN_REQUIRE_FIXTURE(dir, "models/stories260k");
+  LLMRUN_REQUIRE_FIXTURE(text, "wikitext2/wiki.test.raw");
+  fs::create_directories(out_);
+  const std::string im = (out_ / "self.safetensors").string();
+  auto r = llmeval("imatrix --model " + dir + " --self-sampled --calib-tokens 1024 --ctx 256 --seed 3 -o " + im);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("36 weights, 1024 calibration tokens"), std::string::npos) << r.output;
+  const auto file = SafetensorsFile::open(im);
+  EXPECT_EQ(file->metadata().at("llmrun.calibration").rfind("self-sampled: 1024 tokens", 0), 0u);
+  r = llmeval("imatrix --model " + dir + " --self-sampled --calib " + text + " -o " + im);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--calib excludes --self-sampled"), std::string::npos) << r.output;
+
+  const std::string env = "XDG_CACHE_HOME=" + (out_ / "cache").string() + " ";
+  const std::string kld = "kld --model " + dir + " --file " + text + " --max-tokens 2048 --precisions fp6 --out " +
+                          out_.string();
+  ASSERT_EQ(llmeval(kld + " 2>/dev/null", false).exit_code, 0);
+  const double plain = results()["rows"][1]["mean_kl"];
+  r = run_command(env + bin("llmeval") + " " + kld + " --imatrix self");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("--imatrix self: sampling 1024 tokens"), std::string::npos) << r.output;
+  EXPECT_LT(results()["rows"][1]["mean_kl"].get<double>(), plain) << r.output;
+  r = run_command(env + bin("llmrun") + " --model " + dir + " --precision fp6 --imatrix self -p Once -n 4 --temp 0");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("--imatrix self: using the cached"), std::string::npos) << r.output;
 }
 
 // --score-from scores each window's later positions only (as llama-perplexity does), and
