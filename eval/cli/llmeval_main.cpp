@@ -149,12 +149,12 @@ int main(int argc, char** argv) {
   CLI::Option* skip = imatrix->add_option("--skip-tokens", io.skip_tokens,
                       "Start after this many tokens of the text (keeps calibration apart from evaluation text)")
       ->check(llmrun::cli::at_least(0));
-  imatrix->add_flag("--self-sampled", io.self_sampled,
+  CLI::Option* self_sampled = imatrix->add_flag("--self-sampled", io.self_sampled,
                     "No text: the model samples its own from its BOS token (temperature 0.8, samples of up to --ctx "
                     "tokens, --calib-tokens in all)")
       ->excludes(calib)
       ->excludes(skip);
-  imatrix->add_option("--seed", io.seed, "Sampling seed for --self-sampled (default 0)");
+  imatrix->add_option("--seed", io.seed, "Sampling seed for --self-sampled (default 0)")->needs(self_sampled);
   imatrix->add_option("--calib-tokens", io.calib_tokens, "Calibration tokens (default 4096)")->check(llmrun::cli::at_least(1));
   imatrix->add_option("--ctx", io.ctx, "Window length (default 512)")->check(llmrun::cli::at_least(1));
   imatrix->add_option("--out,-o", io.out, "The importance matrix file to write (.safetensors)")->required();
