@@ -11,6 +11,8 @@
 #include "loaders/checkpoint_fingerprint.h"
 #include "loaders/sha256.h"
 #include "runtime/generate.h"
+#include "runtime/quantized_checkpoint.h"
+#include "runtime/weight_source.h"
 #include "runtime/sampler.h"
 
 #include "runtime/error.h"
@@ -180,6 +182,10 @@ ImportanceMatrix measure_importance_self(const std::string& model_dir, Backend& 
 std::optional<ImportanceMatrix> importance_for(const std::string& imatrix, const std::string& model_dir,
                                                Backend& backend) {
   if (imatrix != "self") return read_importance_matrix_if_given(imatrix);
+  // Refused before sampling, as the loader would refuse the matrix after it.
+  const WeightSource source(model_dir);
+  if (source.checkpoint() && !quantized_tensor_formats(*source.checkpoint()).empty())
+    fail("--imatrix self: ", model_dir, " is already quantized; --imatrix applies to original checkpoints only");
   const SelfCalibration o;
   std::ostringstream identity;
   identity << "checkpoint " << checkpoint_fingerprint(model_dir) << "\nself-sampled tokens " << o.tokens << " context "

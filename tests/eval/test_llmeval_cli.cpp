@@ -141,6 +141,14 @@ TEST_F(Llmeval, SelfSampledImatrixNeedsNoText) {
   r = run_command(env + bin("llmrun") + " --model " + dir + " --precision fp6 --imatrix self -p Once -n 4 --temp 0");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("--imatrix self: using the cached"), std::string::npos) << r.output;
+  // A quantized checkpoint is refused before any sampling.
+  r = run_command(bin("llmrun") + " quantize --model " + dir + " --precision int8 -o " + (out_ / "q").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = run_command(env + bin("llmrun") + " --model " + (out_ / "q").string() + " --imatrix self -p Once -n 1");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("is already quantized; --imatrix applies to original checkpoints only"), std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("sampling"), std::string::npos) << r.output;
 }
 
 // --score-from scores each window's later positions only (as llama-perplexity does), and
