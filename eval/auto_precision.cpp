@@ -21,13 +21,6 @@ namespace {
 constexpr int64_t kCalibrationTokens = 2048;
 constexpr int64_t kWindow = 512;
 
-std::string cache_dir() {
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  const char* home = std::getenv("HOME");
-  const std::string base = xdg && *xdg ? xdg : std::string(home ? home : ".") + "/.cache";
-  return base + "/llmrun/plans";
-}
-
 }  // namespace
 
 std::optional<PlanBudget> parse_auto_spec(const std::string& spec) {
@@ -75,7 +68,7 @@ std::string resolve_precision(const std::string& spec, const std::string& model_
   for (WeightFormat f : candidates) identity += std::string(" ") + format_name(f);
   if (importance) identity += "\nimportance " + sha256_file(importance->path);
   const std::string key = sha256_hex(identity).substr(0, 16);
-  const std::string plan_path = cache_dir() + "/" + key + ".json";
+  const std::string plan_path = cache_folder("plans") + "/" + key + ".json";
   if (fs::exists(plan_path)) {
     std::cerr << "llmrun: " << spec << ": using the cached plan " << plan_path << "\n";
     return "@" + plan_path;
@@ -94,7 +87,7 @@ std::string resolve_precision(const std::string& spec, const std::string& model_
       measure_sensitivity(*base.model, model_dir, ids, std::min(kWindow, base.config.max_position_embeddings), candidates,
                           progress_callback("sensitivity"), importance);
   const PrecisionPlan plan = make_plan(sens, baseline, *budget);
-  fs::create_directories(cache_dir());
+  fs::create_directories(cache_folder("plans"));
   write_precision_plan(plan_path, plan.tensors, std::nullopt,
                        spec + " for " + model_dir + (importance ? " with --imatrix " + importance->path : std::string()) +
                            ": predicted KL " + std::to_string(plan.predicted_kl));

@@ -26,4 +26,11 @@ std::string calibration_text_path(const std::string& given) {
        ": pass --calib FILE or set LLMRUN_DATA to a folder holding wiki.test.raw (WikiText-2 raw test split)");
 }
 
+std::string cache_folder(const std::string& sub) {
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  const std::string base = xdg && *xdg ? xdg : std::string(home ? home : ".") + "/.cache";
+  return base + "/llmrun/" + sub;
+}
+
 }  // namespace llmrun::eval

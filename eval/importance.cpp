@@ -1,12 +1,12 @@
 #include "eval/importance.h"
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <sstream>
 
+#include "eval/data_path.h"
 #include "eval/progress.h"
 #include "loaders/checkpoint_fingerprint.h"
 #include "loaders/sha256.h"
@@ -113,13 +113,6 @@ ImportanceMatrix matrix_of(const ImportanceRecorder& recorder, int64_t tokens) {
   return m;
 }
 
-std::string cache_dir() {
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  const char* home = std::getenv("HOME");
-  const std::string base = xdg && *xdg ? xdg : std::string(home ? home : ".") + "/.cache";
-  return base + "/llmrun/imatrix";
-}
-
 }  // namespace
 
 ImportanceMatrix measure_importance(const std::string& model_dir, Backend& backend,
@@ -185,12 +178,12 @@ std::optional<ImportanceMatrix> importance_for(const std::string& imatrix, const
   // Refused before sampling, as the loader would refuse the matrix after it.
   const WeightSource source(model_dir);
   if (source.checkpoint() && !quantized_tensor_formats(*source.checkpoint()).empty())
-    fail("--imatrix self: ", model_dir, " is already quantized; --imatrix applies to original checkpoints only");
+    fail_importance_on_quantized("--imatrix self", model_dir);
   const SelfCalibration o;
   std::ostringstream identity;
   identity << "checkpoint " << checkpoint_fingerprint(model_dir) << "\nself-sampled tokens " << o.tokens << " context "
            << o.context << " temperature " << o.temperature << " seed " << o.seed;
-  const std::string path = cache_dir() + "/" + sha256_hex(identity.str()).substr(0, 16) + ".safetensors";
+  const std::string path = cache_folder("imatrix") + "/" + sha256_hex(identity.str()).substr(0, 16) + ".safetensors";
   if (std::filesystem::exists(path)) {
     std::cerr << "llmrun: --imatrix self: using the cached " << path << "\n";
     return read_importance_matrix(path);
@@ -198,7 +191,7 @@ std::optional<ImportanceMatrix> importance_for(const std::string& imatrix, const
   std::cerr << "llmrun: --imatrix self: sampling " << o.tokens << " tokens from the model to measure it (runs once; cached)\n";
   const auto t0 = std::chrono::steady_clock::now();
   const ImportanceMatrix m = measure_importance_self(model_dir, backend, o, progress_callback("self-sampled tokens"));
-  std::filesystem::create_directories(cache_dir());
+  std::filesystem::create_directories(cache_folder("imatrix"));
   // Written whole, then renamed: a run stopped midway leaves no half file under the name.
   const std::string partial = path + ".partial";
   write_importance_matrix(partial, m, {{"llmrun.model", model_dir}, {"llmrun.calibration", self_description(o)}});

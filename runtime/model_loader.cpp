@@ -160,9 +160,7 @@ LoadSummary read_weights(const std::string& dir, const ModelConfig& config, Deco
   std::set<std::string> used;
   const std::vector<WeightSlot> table = weight_table(config, weights);
   if (options.importance) {
-    if (!stored.empty())
-      fail("--imatrix ", options.importance->path, ": ", dir,
-           " is already quantized; --imatrix applies to original checkpoints only");
+    if (!stored.empty()) fail_importance_on_quantized("--imatrix " + options.importance->path, dir);
     check_importance(*options.importance, table, config);
   }
   int64_t total_bytes = 0, done_bytes = 0;

@@ -51,6 +51,10 @@ std::map<std::string, WeightFormat> quantized_tensor_formats(const Checkpoint& c
   return formats;
 }
 
+void fail_importance_on_quantized(const std::string& flag, const std::string& dir) {
+  fail(flag, ": ", dir, " is already quantized; --imatrix applies to original checkpoints only");
+}
+
 HostWeight read_packed_weight(const Checkpoint& checkpoint, const std::string& name, WeightFormat format,
                               int64_t rows, int64_t cols, bool vector) {
   const CodecRecord& c = codec(format);

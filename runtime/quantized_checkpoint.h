@@ -25,6 +25,11 @@ constexpr const char* kScaleSuffix = ".scale";
 // Unknown format/codec versions are errors naming the file.
 std::map<std::string, WeightFormat> quantized_tensor_formats(const Checkpoint& checkpoint);
 
+// An importance matrix weights the rounding of original weights, so it has nothing to act
+// on in a quantized checkpoint: one error for every path that meets one (`flag` is what the
+// user typed, e.g. "--imatrix self").
+[[noreturn]] void fail_importance_on_quantized(const std::string& flag, const std::string& dir);
+
 // A weight stored by write order below, checked against the expected [rows, cols].
 HostWeight read_packed_weight(const Checkpoint& checkpoint, const std::string& name, WeightFormat format,
                               int64_t rows, int64_t cols, bool vector);
