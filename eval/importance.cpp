@@ -1,15 +1,18 @@
 #include "eval/importance.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <random>
 #include <sstream>
 
 #include "eval/data_path.h"
 #include "eval/progress.h"
 #include "loaders/checkpoint_fingerprint.h"
 #include "loaders/sha256.h"
+#include "loaders/tokenizer/tokenizer.h"
 #include "runtime/generate.h"
 #include "runtime/quantized_checkpoint.h"
 #include "runtime/weight_source.h"
@@ -113,6 +116,21 @@ ImportanceMatrix matrix_of(const ImportanceRecorder& recorder, int64_t tokens) {
   return m;
 }
 
+// Runs `ids` through `model` in windows of `context` tokens, each on a fresh cache with the
+// logits of every row (so a tied LM head sees every token).
+void run_windows(DecoderModel& model, const std::vector<int32_t>& ids, int64_t context,
+                 const std::function<void(int64_t, int64_t)>& progress) {
+  const int64_t windows = (int64_t(ids.size()) + context - 1) / context;
+  KvCache cache = model.new_cache(context);
+  for (int64_t i = 0; i < windows; ++i) {
+    const auto first = ids.begin() + long(i * context);
+    const std::vector<int32_t> window(first, first + long(std::min<int64_t>(context, int64_t(ids.size()) - i * context)));
+    cache.clear();
+    model.forward(window, cache, LogitRows::all);
+    if (progress) progress(i + 1, windows);
+  }
+}
+
 }  // namespace
 
 ImportanceMatrix measure_importance(const std::string& model_dir, Backend& backend,
@@ -122,16 +140,50 @@ ImportanceMatrix measure_importance(const std::string& model_dir, Backend& backe
   if (context < 1) fail("importance matrix: window of ", context, " tokens");
   ImportanceRecorder recorder(backend);
   LoadedModel loaded = load_model(model_dir, recorder, LoadOptions{});
-  const int64_t windows = (int64_t(calibration.size()) + context - 1) / context;
-  KvCache cache = loaded.model->new_cache(context);
-  for (int64_t i = 0; i < windows; ++i) {
-    const auto first = calibration.begin() + long(i * context);
-    const std::vector<int32_t> window(first, first + long(std::min<int64_t>(context, int64_t(calibration.size()) - i * context)));
-    cache.clear();
-    loaded.model->forward(window, cache, LogitRows::all);
-    if (progress) progress(i + 1, windows);
-  }
+  run_windows(*loaded.model, calibration, context, progress);
   return matrix_of(recorder, int64_t(calibration.size()));
+}
+
+std::vector<int32_t> probe_ids(const std::string& model_dir, const ModelConfig& config, const ProbeCalibration& o) {
+  namespace fs = std::filesystem;
+  std::vector<int32_t> ordinary;
+  // A GGUF file holds its tokenizer; a folder may have none (test checkpoints, scored by id).
+  if (fs::is_regular_file(model_dir) || fs::exists(fs::path(model_dir) / "tokenizer.json") ||
+      fs::exists(fs::path(model_dir) / "tokenizer.model")) {
+    const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(model_dir);
+    const int64_t n = std::min<int64_t>(config.vocab_size, int64_t(tokenizer->vocab_size()));
+    for (int32_t id = 0; id < n; ++id)
+      if (!tokenizer->is_special(id)) ordinary.push_back(id);
+  } else {
+    std::vector<int32_t> special = config.eos_token_ids;
+    if (config.bos_token_id) special.push_back(*config.bos_token_id);
+    for (int32_t id = 0; id < config.vocab_size; ++id)
+      if (std::find(special.begin(), special.end(), id) == special.end()) ordinary.push_back(id);
+  }
+  if (ordinary.empty()) fail(model_dir, ": no ordinary (non-special) token ids to probe the model with");
+  // A fixed engine and an explicit draw (not std::uniform_int_distribution, whose mapping
+  // differs between standard libraries), so the same seed gives the same ids everywhere.
+  std::mt19937_64 engine(o.seed);
+  std::vector<int32_t> ids(size_t(o.tokens));
+  for (int32_t& id : ids) id = ordinary[size_t(engine() % ordinary.size())];
+  return ids;
+}
+
+std::string probe_description(const ProbeCalibration& o) {
+  std::ostringstream d;
+  d << "probe: " << o.tokens << " random token ids, seed " << o.seed << ", windows of " << o.context << " tokens";
+  return d.str();
+}
+
+ImportanceMatrix measure_importance_probe(const std::string& model_dir, Backend& backend, const ProbeCalibration& o,
+                                          const std::function<void(int64_t, int64_t)>& progress) {
+  if (o.tokens < 1) fail("importance matrix: ", o.tokens, " probe tokens");
+  if (o.context < 1) fail("importance matrix: window of ", o.context, " tokens");
+  ImportanceRecorder recorder(backend);
+  LoadedModel loaded = load_model(model_dir, recorder, LoadOptions{});
+  const std::vector<int32_t> ids = probe_ids(model_dir, loaded.config, o);
+  run_windows(*loaded.model, ids, std::min(o.context, loaded.config.max_position_embeddings), progress);
+  return matrix_of(recorder, int64_t(ids.size()));
 }
 
 ImportanceMatrix measure_importance_self(const std::string& model_dir, Backend& backend, const SelfCalibration& o,
@@ -172,34 +224,62 @@ ImportanceMatrix measure_importance_self(const std::string& model_dir, Backend& 
   return matrix_of(recorder, recorder.rows_seen());
 }
 
-std::optional<ImportanceMatrix> importance_for(const std::string& imatrix, const std::string& model_dir,
-                                               Backend& backend) {
-  if (imatrix != "self") return read_importance_matrix_if_given(imatrix);
-  // Refused before sampling, as the loader would refuse the matrix after it.
-  const WeightSource source(model_dir);
-  if (source.checkpoint() && !quantized_tensor_formats(*source.checkpoint()).empty())
-    fail_importance_on_quantized("--imatrix self", model_dir);
-  const SelfCalibration o;
-  std::ostringstream identity;
-  identity << "checkpoint " << checkpoint_fingerprint(model_dir) << "\nself-sampled tokens " << o.tokens << " context "
-           << o.context << " temperature " << o.temperature << " seed " << o.seed;
-  const std::string path = cache_folder("imatrix") + "/" + sha256_hex(identity.str()).substr(0, 16) + ".safetensors";
+namespace {
+
+// The matrix `measure` makes for model_dir, measured once per checkpoint content and
+// `identity` (how it is measured), then read from the cache folder.
+ImportanceMatrix cached_matrix(const std::string& flag, const std::string& model_dir, const std::string& identity,
+                               const std::string& description, const std::string& announce,
+                               const std::function<ImportanceMatrix()>& measure) {
+  const std::string key = "checkpoint " + checkpoint_fingerprint(model_dir) + "\n" + identity;
+  const std::string path = cache_folder("imatrix") + "/" + sha256_hex(key).substr(0, 16) + ".safetensors";
   if (std::filesystem::exists(path)) {
-    std::cerr << "llmrun: --imatrix self: using the cached " << path << "\n";
+    std::cerr << "llmrun: " << flag << ": using the cached " << path << "\n";
     return read_importance_matrix(path);
   }
-  std::cerr << "llmrun: --imatrix self: sampling " << o.tokens << " tokens from the model to measure it (runs once; cached)\n";
+  std::cerr << "llmrun: " << flag << ": " << announce << " (runs once; cached)\n";
   const auto t0 = std::chrono::steady_clock::now();
-  const ImportanceMatrix m = measure_importance_self(model_dir, backend, o, progress_callback("self-sampled tokens"));
+  const ImportanceMatrix m = measure();
   std::filesystem::create_directories(cache_folder("imatrix"));
   // Written whole, then renamed: a run stopped midway leaves no half file under the name.
   const std::string partial = path + ".partial";
-  write_importance_matrix(partial, m, {{"llmrun.model", model_dir}, {"llmrun.calibration", self_description(o)}});
+  write_importance_matrix(partial, m, {{"llmrun.model", model_dir}, {"llmrun.calibration", description}});
   std::filesystem::rename(partial, path);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::cerr << "llmrun: wrote " << path << " in " << s << " s\n";
   return read_importance_matrix(path);
 }
+
+}  // namespace
+
+std::optional<ImportanceMatrix> importance_for(const std::string& imatrix, const std::string& model_dir,
+                                               Backend& backend) {
+  if (!importance_is_measured(imatrix)) return read_importance_matrix_if_given(imatrix);
+  const std::string flag = "--imatrix " + imatrix;
+  // Refused before measuring, as the loader would refuse the matrix after it.
+  const WeightSource source(model_dir);
+  if (source.checkpoint() && !quantized_tensor_formats(*source.checkpoint()).empty())
+    fail_importance_on_quantized(flag, model_dir);
+  if (imatrix == "self") {
+    const SelfCalibration o;
+    std::ostringstream identity;
+    identity << "self-sampled tokens " << o.tokens << " context " << o.context << " temperature " << o.temperature
+             << " seed " << o.seed;
+    return cached_matrix(flag, model_dir, identity.str(), self_description(o),
+                         "sampling " + std::to_string(o.tokens) + " tokens from the model to measure it", [&] {
+                           return measure_importance_self(model_dir, backend, o, progress_callback("self-sampled tokens"));
+                         });
+  }
+  const ProbeCalibration o;
+  std::ostringstream identity;
+  identity << "probe tokens " << o.tokens << " context " << o.context << " seed " << o.seed;
+  return cached_matrix(flag, model_dir, identity.str(), probe_description(o),
+                       "running the model over " + std::to_string(o.tokens) + " random token ids to measure it", [&] {
+                         return measure_importance_probe(model_dir, backend, o, progress_callback("probe windows"));
+                       });
+}
+
+bool importance_is_measured(const std::string& imatrix) { return imatrix == "self" || imatrix == "probe"; }
 
 std::string self_description(const SelfCalibration& o) {
   std::ostringstream d;

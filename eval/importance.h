@@ -45,10 +45,32 @@ ImportanceMatrix measure_importance_self(const std::string& model_dir, Backend& 
 // How a self-sampled matrix was made, for its file's metadata.
 std::string self_description(const SelfCalibration& o);
 
+struct ProbeCalibration {
+  int64_t tokens = 512;   // random token ids in all
+  int64_t context = 512;  // window length (fresh cache each)
+  uint64_t seed = 0;
+};
+
+// The same over uniformly random token ids (the tokenizer's, special ones left out): one
+// prefill, no text and no sampling. Which input columns are large is mostly the model's own
+// (its outlier channels), not the text's: on SmolLM2, 512 random ids lowered fp6's KL on
+// WikiText-2 nearly as much as 1,024 self-sampled tokens (docs/ACCURACY.md).
+ImportanceMatrix measure_importance_probe(const std::string& model_dir, Backend& backend, const ProbeCalibration& o,
+                                          const std::function<void(int64_t, int64_t)>& progress = nullptr);
+
+// The ids measure_importance_probe feeds: o.tokens draws from the ids below
+// min(config.vocab_size, the tokenizer's vocabulary) that are not special tokens (without a
+// tokenizer: the ids below config.vocab_size but its BOS and EOS ids).
+std::vector<int32_t> probe_ids(const std::string& model_dir, const ModelConfig& config, const ProbeCalibration& o);
+std::string probe_description(const ProbeCalibration& o);
+
 // What an --imatrix value names: nothing (empty), the matrix measure_importance_self makes
-// with SelfCalibration's defaults ("self": measured on `backend` once per checkpoint
-// content, then read from $XDG_CACHE_HOME/llmrun/imatrix), or a file.
+// with SelfCalibration's defaults ("self") or measure_importance_probe with
+// ProbeCalibration's ("probe") -- each measured on `backend` once per checkpoint content,
+// then read from $XDG_CACHE_HOME/llmrun/imatrix -- or a file.
 std::optional<ImportanceMatrix> importance_for(const std::string& imatrix, const std::string& model_dir,
                                                Backend& backend);
+// True for the values importance_for measures ("self", "probe"), which need a backend.
+bool importance_is_measured(const std::string& imatrix);
 
 }  // namespace llmrun::eval

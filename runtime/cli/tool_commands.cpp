@@ -20,10 +20,10 @@ int run_quantize(const QuantizeOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   const std::string dir = resolve_model_dir(o.model);
   LoadOptions load;
-  // --imatrix self samples on a GPU when there is one.
+  // A measured matrix (--imatrix self / probe) is measured on a GPU when there is one.
   const std::optional<ImportanceMatrix> importance =
-      o.imatrix == "self" ? eval::importance_for(o.imatrix, dir, *make_backend({"auto", 0}))
-                          : read_importance_matrix_if_given(o.imatrix);
+      eval::importance_is_measured(o.imatrix) ? eval::importance_for(o.imatrix, dir, *make_backend({"auto", 0}))
+                                              : read_importance_matrix_if_given(o.imatrix);
   load.importance = importance ? &*importance : nullptr;
   if (eval::parse_auto_spec(o.precision)) {
     auto backend = make_backend({"cpu", 0});

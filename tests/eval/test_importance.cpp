@@ -10,10 +10,14 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
 
 #include "eval/importance.h"
 #include "runtime/error.h"
 #include "tests/model/golden.h"
+#include "tests/test_support.h"
 
 namespace llmrun {
 namespace {
@@ -146,6 +150,66 @@ TEST(MeasureImportance, SelfSampledEqualsAPassOverTheSampledTokens) {
     }
   }
   fs::remove_all(no_bos);
+}
+
+// The probe: uniformly random ordinary ids, run as windows of o.context tokens. A folder
+// without a tokenizer draws from all ids but BOS/EOS; SmolLM2's GGUF (when fetched) from
+// its tokenizer's ordinary ids.
+TEST(MeasureImportance, ProbeIsAPassOverRandomOrdinaryIds) {
+  const std::string dir = testing::test_data("models/llama-tiny");
+  const ModelConfig c = config_of_model(dir);
+  eval::ProbeCalibration o;
+  o.tokens = 4096;  // every ordinary id drawn (each missed with odds e^-8)
+  o.seed = 3;
+  const std::vector<int32_t> many = eval::probe_ids(dir, c, o);
+  ASSERT_EQ(many.size(), 4096u);
+  const std::set<int32_t> drawn(many.begin(), many.end());
+  std::set<int32_t> special(c.eos_token_ids.begin(), c.eos_token_ids.end());
+  if (c.bos_token_id) special.insert(*c.bos_token_id);
+  ASSERT_FALSE(special.empty());
+  for (int32_t id : special) EXPECT_EQ(drawn.count(id), 0u) << id;
+  EXPECT_GE(drawn.size(), size_t(c.vocab_size) - special.size() - 2);
+  EXPECT_GE(*drawn.begin(), 0);
+  EXPECT_LT(*drawn.rbegin(), c.vocab_size);
+  o.tokens = 96;
+  o.context = 32;
+  const std::vector<int32_t> ids = eval::probe_ids(dir, c, o);
+  EXPECT_EQ(ids, std::vector<int32_t>(many.begin(), many.begin() + 96));  // one stream per seed
+  o.seed = 4;
+  EXPECT_NE(eval::probe_ids(dir, c, o), ids);
+  o.seed = 3;
+
+  auto backend = make_backend({"cpu", 1});
+  const ImportanceMatrix probe = eval::measure_importance_probe(dir, *backend, o);
+  const ImportanceMatrix pass = eval::measure_importance(dir, *backend, ids, 32);
+  EXPECT_EQ(probe.tokens, 96);
+  ASSERT_EQ(probe.by_weight.size(), pass.by_weight.size());
+  for (const auto& [name, v] : pass.by_weight) EXPECT_EQ(probe.by_weight.at(name), v) << name;
+}
+
+// With a tokenizer (Qwen3's: 151,669 ids, the model's embedding 151,936 rows), the probe
+// draws neither its special tokens (tokenizer.json's added tokens marked special) nor the
+// embedding rows past the tokenizer, which no text reaches.
+TEST(MeasureImportance, ProbeDrawsTheTokenizersOrdinaryIds) {
+  LLMRUN_REQUIRE_FIXTURE(dir, "tokenizers/qwen3");
+  const nlohmann::json j = nlohmann::json::parse(testing::read_file(dir + "/tokenizer.json"));
+  std::set<int32_t> special;
+  for (const auto& t : j.at("added_tokens"))
+    if (t.at("special").get<bool>()) special.insert(t.at("id").get<int32_t>());
+  ASSERT_GE(special.size(), 10u);
+  ModelConfig c;
+  c.vocab_size = 151936;
+  eval::ProbeCalibration o;
+  o.tokens = 20000;
+  const std::vector<int32_t> ids = eval::probe_ids(dir, c, o);
+  ASSERT_EQ(ids.size(), 20000u);
+  int64_t high = 0;
+  for (int32_t id : ids) {
+    ASSERT_TRUE(id >= 0 && id < 151669) << id;
+    ASSERT_EQ(special.count(id), 0u) << id;
+    high += id >= 140000;
+  }
+  EXPECT_GE(high, 1000);  // about 1,540 expected: the draws span the vocabulary
 }
 
 }  // namespace

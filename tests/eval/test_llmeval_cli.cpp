@@ -151,6 +151,32 @@ TEST_F(Llmeval, SelfSampledImatrixNeedsNoText) {
   EXPECT_EQ(r.output.find("sampling"), std::string::npos) << r.output;
 }
 
+// --imatrix probe: one pass over random ids, measured once per checkpoint, then cached for
+// every command; it lowers fp6's KL on real text as a matrix from text does.
+TEST_F(Llmeval, ProbeImatrixNeedsNoText) {
+  LLMRUN_REQUIRE_FIXTURE(dir, "models/stories260k");
+  LLMRUN_REQUIRE_FIXTURE(text, "wikitext2/wiki.test.raw");
+  fs::create_directories(out_);
+  const std::string env = "XDG_CACHE_HOME=" + (out_ / "cache").string() + " ";
+  const std::string kld = "kld --model " + dir + " --file " + text + " --max-tokens 2048 --precisions fp6 --out " +
+                          out_.string();
+  ASSERT_EQ(llmeval(kld + " 2>/dev/null", false).exit_code, 0);
+  const double plain = results()["rows"][1]["mean_kl"];
+  auto r = run_command(env + bin("llmeval") + " " + kld + " --imatrix probe");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("--imatrix probe: running the model over 512 random token ids"), std::string::npos)
+      << r.output;
+  EXPECT_LT(results()["rows"][1]["mean_kl"].get<double>(), plain) << r.output;
+  const fs::path q = out_ / "q";
+  r = run_command(env + bin("llmrun") + " quantize --model " + dir + " --precision fp6 --imatrix probe -o " + q.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("--imatrix probe: using the cached"), std::string::npos) << r.output;
+  r = run_command(env + bin("llmrun") + " --model " + q.string() + " --imatrix probe -p Once -n 1");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("--imatrix probe: " + q.string() + " is already quantized"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("random token ids"), std::string::npos) << r.output;
+}
+
 // --score-from scores each window's later positions only (as llama-perplexity does), and
 // --reference-points puts another runtime's points into pareto.svg beside ours.
 TEST_F(Llmeval, KldScoresFromAPositionAndDrawsReferencePoints) {
