@@ -78,9 +78,9 @@ struct GroupedCodec {
   // Squared error of w[len] coded with scale s, each term times c[i] (1 when c is null;
   // double, summed in index order), and the decoded codes (before scaling) in v.
   static double coded_error(const float* w, const float* c, int len, float s, float* v) {
+    for (int i = 0; i < len; ++i) v[i] = T::round_scaled(w[i] / s);  // apart, so it vectorizes
     double err = 0.0;
     for (int i = 0; i < len; ++i) {
-      v[i] = T::decode(T::encode(w[i] / s));
       const double e = double(w[i]) - double(v[i]) * double(s);
       err += (c ? double(c[i]) : 1.0) * e * e;
     }

@@ -53,4 +53,24 @@ LLMRUN_HD float minifloat_decode_abs(uint32_t abs_code) {
   return f32_from_bits(((exp + 127u - uint32_t(kBias)) << 23) | (man << (23 - kMan)));
 }
 
+// decode(encode(x)) in float arithmetic, for the scale searches that try many scales per
+// group: x's magnitude, capped at the largest value max_value, rounded to the format's grid
+// (ties to even), with x's sign. Adding 2^23 quanta of x's binade and subtracting them again
+// rounds to a whole number of quanta in the FPU's round-to-nearest-even, as
+// minifloat_round_abs does in integers, so the two agree for every finite fp32 input
+// (tests/quant/test_codec_exhaustive.cpp walks them all); this one has no branches, so a
+// search loop over a group vectorizes. (The cap comes first: a larger magnitude rounds to
+// max_value anyway, and the quanta of huge binades would overflow.)
+template <int kExp, int kMan, int kBias>
+LLMRUN_HD float minifloat_round_value(float x, float max_value) {
+  constexpr uint32_t kMinNormalBits = uint32_t(127 + 1 - kBias) << 23;
+  const float capped = f32_from_bits(f32_bits(x) & 0x7fffffffu);
+  const float a = capped < max_value ? capped : max_value;
+  uint32_t binade = f32_bits(a) & 0x7f800000u;
+  binade = binade > kMinNormalBits ? binade : kMinNormalBits;
+  const float quanta = f32_from_bits(binade + (uint32_t(23 - kMan) << 23));
+  const float r = (a + quanta) - quanta;
+  return f32_from_bits(f32_bits(r) | (f32_bits(x) & 0x80000000u));
+}
+
 }  // namespace llmrun::quant

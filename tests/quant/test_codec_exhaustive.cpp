@@ -1,12 +1,16 @@
 // Level 3, exhaustive (label slow): every one of the 2^32 fp32 bit patterns encoded by our
 // fp8 / fp6 / int8 code against an independent reference: NVIDIA's host conversions for fp8
-// and fp6, the textbook round-half-even for int8. Prints each walk's wall time.
+// and fp6, the textbook round-half-even for int8; and the scale searches' round_scaled
+// against decode(encode) for every finite pattern. Prints each walk's wall time.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 
+#include <cmath>
+
+#include "kernels/quant/code_traits.h"
 #include "kernels/quant/fp6_e2m3.h"
 #include "kernels/quant/fp6_e3m2.h"
 #include "kernels/quant/fp8_e4m3.h"
@@ -93,6 +97,21 @@ TEST(Int8VsReference, EncodeAllFp32Patterns) {
                                        testing::int8_reference(float_of(u));
                               }),
             0u);
+}
+
+// The scale searches' shortcut (code_traits.h): decode(encode(v)) bit for bit, every finite v.
+template <typename T>
+bool round_scaled_agrees(uint32_t u) {
+  const float v = float_of(u);
+  if (!std::isfinite(v)) return true;
+  return quant::f32_bits(T::round_scaled(v)) == quant::f32_bits(T::decode(T::encode(v)));
+}
+
+TEST(RoundScaled, AllFp32Patterns) {
+  EXPECT_EQ(walk_all_patterns("int8 round_scaled", round_scaled_agrees<quant::Int8Traits>), 0u);
+  EXPECT_EQ(walk_all_patterns("fp8 E4M3 round_scaled", round_scaled_agrees<quant::Fp8E4M3Traits>), 0u);
+  EXPECT_EQ(walk_all_patterns("fp6 E3M2 round_scaled", round_scaled_agrees<quant::Fp6E3M2Traits>), 0u);
+  EXPECT_EQ(walk_all_patterns("fp6 E2M3 round_scaled", round_scaled_agrees<quant::Fp6E2M3Traits>), 0u);
 }
 
 }  // namespace
