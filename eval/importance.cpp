@@ -8,12 +8,16 @@
 #include <random>
 #include <sstream>
 
+#include <unistd.h>
+
+#include "eval/auto_precision.h"
 #include "eval/data_path.h"
 #include "eval/progress.h"
 #include "loaders/checkpoint_fingerprint.h"
 #include "loaders/sha256.h"
 #include "loaders/tokenizer/tokenizer.h"
 #include "runtime/generate.h"
+#include "runtime/precision_policy.h"
 #include "runtime/quantized_checkpoint.h"
 #include "runtime/weight_source.h"
 #include "runtime/sampler.h"
@@ -241,8 +245,9 @@ ImportanceMatrix cached_matrix(const std::string& flag, const std::string& model
   const auto t0 = std::chrono::steady_clock::now();
   const ImportanceMatrix m = measure();
   std::filesystem::create_directories(cache_folder("imatrix"));
-  // Written whole, then renamed: a run stopped midway leaves no half file under the name.
-  const std::string partial = path + ".partial";
+  // Written whole, then renamed: a run stopped midway leaves no half file under the name,
+  // and two runs measuring at once (each its own partial file) both leave a whole one.
+  const std::string partial = path + ".partial." + std::to_string(::getpid());
   write_importance_matrix(partial, m, {{"llmrun.model", model_dir}, {"llmrun.calibration", description}});
   std::filesystem::rename(partial, path);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -280,6 +285,24 @@ std::optional<ImportanceMatrix> importance_for(const std::string& imatrix, const
 }
 
 bool importance_is_measured(const std::string& imatrix) { return imatrix == "self" || imatrix == "probe"; }
+
+std::string resolve_imatrix(const std::string& imatrix, const std::string& model_dir,
+                            const std::vector<std::string>& precisions,
+                            const std::vector<std::string>& tensor_precision) {
+  if (imatrix == "none") return "";
+  if (imatrix != "auto") return imatrix;
+  bool weighs = false;
+  for (const std::string& p : precisions) {
+    if (parse_auto_spec(p)) weighs = true;
+    else
+      for (WeightFormat f : PrecisionPolicy::parse(p, tensor_precision).named_formats())
+        weighs = weighs || codec(f).encode_row_weighted != nullptr;
+  }
+  if (!weighs) return "";
+  const WeightSource source(model_dir);
+  if (source.checkpoint() && !quantized_tensor_formats(*source.checkpoint()).empty()) return "";
+  return "probe";
+}
 
 std::string self_description(const SelfCalibration& o) {
   std::ostringstream d;

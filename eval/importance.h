@@ -73,4 +73,13 @@ std::optional<ImportanceMatrix> importance_for(const std::string& imatrix, const
 // True for the values importance_for measures ("self", "probe"), which need a backend.
 bool importance_is_measured(const std::string& imatrix);
 
+// What --imatrix means when given as `auto` (its default): "probe" when an original
+// checkpoint (not one `llmrun quantize` wrote) is loaded in some format whose scale search
+// a matrix weighs -- any of `precisions` (an `auto:` budget counts: its plans use such
+// formats), with `tensor_precision` -- else "" (none). Other values are returned as given,
+// "none" as "".
+std::string resolve_imatrix(const std::string& imatrix, const std::string& model_dir,
+                            const std::vector<std::string>& precisions,
+                            const std::vector<std::string>& tensor_precision = {});
+
 }  // namespace llmrun::eval

@@ -99,6 +99,16 @@ WeightFormat PrecisionPolicy::format_for(const std::string& name, WeightRole rol
   return f;
 }
 
+std::vector<WeightFormat> PrecisionPolicy::named_formats() const {
+  std::vector<WeightFormat> out;
+  if (linear_) out.push_back(*linear_);
+  if (plan_default_) out.push_back(*plan_default_);
+  for (const auto& [key, format] : groups_) out.push_back(format);
+  for (const auto& [tensor, format] : plan_) out.push_back(format);
+  for (const auto& [re, format] : overrides_) out.push_back(format);
+  return out;
+}
+
 void write_precision_plan(const std::string& path, const std::vector<std::pair<std::string, WeightFormat>>& tensors,
                           std::optional<WeightFormat> default_format, const std::string& comment) {
   nlohmann::ordered_json j;

@@ -29,6 +29,8 @@ class PrecisionPolicy {
   // The format for one tensor, given the checkpoint's baseline format.
   WeightFormat format_for(const std::string& hf_name, WeightRole role, WeightFormat baseline) const;
   const std::string& spec() const { return spec_; }
+  // Every format the spec names (some may match no tensor); empty for "auto".
+  std::vector<WeightFormat> named_formats() const;
 
  private:
   std::string spec_;

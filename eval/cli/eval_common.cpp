@@ -53,14 +53,24 @@ EvalContext::EvalContext(const CommonOptions& options) : options_(options) {
   model_dir_ = cli::resolve_model_dir(options_.model);
   backend_ = make_backend(
       {options_.device, cli::capped_threads(options_.threads, "llmeval"), options_.activations, options_.cpu_isa});
-  importance_ = importance_for(options_.imatrix, model_dir_, *backend_);
+  // A given matrix is read (or measured) now, so a bad one fails before any work.
+  if (options_.imatrix != "auto")
+    importance_ = importance_for(resolve_imatrix(options_.imatrix, model_dir_, {}), model_dir_, *backend_);
+}
+
+const ImportanceMatrix* EvalContext::importance(const std::vector<std::string>& precisions) {
+  if (options_.imatrix == "auto") {
+    if (resolve_imatrix("auto", model_dir_, precisions).empty()) return nullptr;
+    if (!importance_) importance_ = importance_for("probe", model_dir_, *backend_);
+  }
+  return importance_ ? &*importance_ : nullptr;
 }
 
 LoadedModel EvalContext::load(const std::string& precision) {
   const auto t0 = std::chrono::steady_clock::now();
   LoadOptions load;
   // The baseline is the reference the importance-weighted precisions are compared with.
-  if (importance_ && precision != options_.baseline) load.importance = &*importance_;
+  if (precision != options_.baseline) load.importance = importance({precision});
   load.precision = resolve_precision(precision, model_dir_, *backend_, load.importance);
   load.progress = [bar = progress_callback("loading " + precision + " MiB")](int64_t done, int64_t total) {
     bar(done >> 20, total >> 20);
@@ -79,7 +89,7 @@ EvalReport EvalContext::new_report(const std::string& task) const {
   const HardwareInfo hw = detect_hardware();
   r.info["hardware"] = hardware_line(hw);
   r.info["backend"] = backend_->name();
-  if (!options_.imatrix.empty()) r.info["imatrix"] = options_.imatrix;
+  if (!options_.imatrix.empty() && options_.imatrix != "none") r.info["imatrix"] = options_.imatrix;
   r.info["llmrun_version"] = "0.1.0";
   r.info["git_commit"] = LLMRUN_GIT_COMMIT;
   r.info["compiler"] = __VERSION__;

@@ -23,7 +23,7 @@ struct CommonOptions {
   std::string cpu_isa = "auto";
   int threads = 0;
   std::string out;  // --out DIR: results.json, results.csv, chart.svg
-  std::string imatrix;  // --imatrix FILE: weights the scale search of every precision but the baseline
+  std::string imatrix = "auto";  // --imatrix (resolve_imatrix): weights the scale search of every precision but the baseline
 };
 
 // "fp16,int8,mixed:attn=fp8,mlp=fp6,@plan.json" -> {"fp16","int8","mixed:attn=fp8,mlp=fp6","@plan.json"}:
@@ -43,8 +43,9 @@ class EvalContext {
   // Markdown on stdout; with --out, the files too.
   void finish(const EvalReport& report) const;
   const CommonOptions& options() const { return options_; }
-  // The --imatrix file's contents, or null.
-  const ImportanceMatrix* importance() const { return importance_ ? &*importance_ : nullptr; }
+  // The importance matrix that weighs loads at any of `precisions` (--imatrix; by default
+  // the probe, measured at the first precision that needs it), or null.
+  const ImportanceMatrix* importance(const std::vector<std::string>& precisions);
 
  private:
   CommonOptions options_;

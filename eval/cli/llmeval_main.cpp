@@ -49,8 +49,9 @@ void add_common(CLI::App* cmd, llmrun::eval::CommonOptions& c, bool precisions) 
                     "Comma-separated precisions (fp16,int8,fp8,fp6,bf16,fp32,mixed:...,@plan.json); default fp16,int8,fp8,fp6");
     cmd->add_option("--baseline", c.baseline, "The reference precision, always computed first (default fp16)");
     cmd->add_option("--imatrix", c.imatrix,
-                    "Importance matrix (llmeval imatrix), `probe` (one pass over random token ids) or `self` (sampled by the model "
-                    "itself) -- both measured once per checkpoint, then cached -- weighting the scale "
+                    "Importance matrix weighting the scale search: auto (default: `probe` where a precision uses such a format), "
+                    "none, `probe` (one pass over random token ids), `self` (sampled by the model itself) -- both measured once "
+                    "per checkpoint, then cached -- or a file from llmeval imatrix; it weighs the scale "
                     "search of the group-scaled formats (int8, fp8, fp6, *-g32, *-g64) in every precision but the baseline");
   }
   cmd->add_option("--device", c.device, "auto (a CUDA GPU when present, else cpu), cpu, cuda, cuda:N, or cuda-host (the CUDA backend run on the CPU: a slow test device)");
@@ -123,7 +124,7 @@ int main(int argc, char** argv) {
   add_common(sens, sc, false);
   sens->add_option("--baseline", sc.baseline, "The reference precision (default fp16)");
   sens->add_option("--imatrix", sc.imatrix,
-                   "Importance matrix (llmeval imatrix), `probe` or `self`: candidates and checks encoded as --imatrix loads them");
+                   "auto (default), none, probe, self or an importance matrix file: candidates and checks encoded as --imatrix loads them");
   sens->add_option("--calib", so.calib, "Calibration text (default: $LLMRUN_DATA/wiki.test.raw)");
   sens->add_option("--calib-tokens", so.calib_tokens, "Tokens of calibration text measured")->check(llmrun::cli::at_least(1));
   sens->add_option("--holdout-tokens", so.holdout_tokens, "Following tokens the plan is checked on (0 = skip)")

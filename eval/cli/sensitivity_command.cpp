@@ -90,8 +90,10 @@ int run_sensitivity(const CommonOptions& common, const SensitivityOptions& o) {
   std::vector<TensorSensitivity> sens;
   if (o.measured.empty()) {
     candidates = candidate_list(o.candidates);
+    std::vector<std::string> names;
+    for (WeightFormat f : candidates) names.push_back(format_name(f));
     sens = measure_sensitivity(*base.model, ctx.model_dir(), calib, window, candidates, progress_callback("sensitivity"),
-                               ctx.importance());
+                               ctx.importance(names));
   } else {
     sens = measured_sensitivity(o.measured, *base.model, ctx.model_dir(), common.baseline, common.imatrix, o);
     for (const auto& [f, kl] : sens.front().kl) candidates.push_back(f);

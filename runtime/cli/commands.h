@@ -14,7 +14,7 @@ int run_chat(const RunOptions& options);
 struct QuantizeOptions {
   std::string model, out, precision;
   std::vector<std::string> tensor_precision;
-  std::string imatrix;
+  std::string imatrix = "auto";
 };
 int run_quantize(const QuantizeOptions& options);
 

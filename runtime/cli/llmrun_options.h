@@ -11,7 +11,7 @@ struct RunOptions {
   std::string model;
   std::string precision = "auto";
   std::vector<std::string> tensor_precision;
-  std::string imatrix;  // --imatrix FILE (runtime/importance_matrix.h)
+  std::string imatrix = "auto";  // --imatrix: eval::resolve_imatrix (runtime/importance_matrix.h)
   std::string device = "auto";
   std::string activations = "auto";
   std::string cpu_isa = "auto";

@@ -50,7 +50,8 @@ LoadedRun load_run(const RunOptions& o, bool need_tokenizer) {
   const auto t0 = std::chrono::steady_clock::now();
   run.backend = make_backend({o.device, capped_threads(o.threads, "llmrun"), o.activations, o.cpu_isa});
   LoadOptions load;
-  const std::optional<ImportanceMatrix> importance = eval::importance_for(o.imatrix, run.model_dir, *run.backend);
+  const std::optional<ImportanceMatrix> importance = eval::importance_for(
+      eval::resolve_imatrix(o.imatrix, run.model_dir, {o.precision}, o.tensor_precision), run.model_dir, *run.backend);
   load.importance = importance ? &*importance : nullptr;
   load.precision = eval::resolve_precision(o.precision, run.model_dir, *run.backend, load.importance);
   load.tensor_precision = o.tensor_precision;

@@ -21,9 +21,10 @@ int run_quantize(const QuantizeOptions& o) {
   const std::string dir = resolve_model_dir(o.model);
   LoadOptions load;
   // A measured matrix (--imatrix self / probe) is measured on a GPU when there is one.
+  const std::string imatrix = eval::resolve_imatrix(o.imatrix, dir, {o.precision}, o.tensor_precision);
   const std::optional<ImportanceMatrix> importance =
-      eval::importance_is_measured(o.imatrix) ? eval::importance_for(o.imatrix, dir, *make_backend({"auto", 0}))
-                                              : read_importance_matrix_if_given(o.imatrix);
+      eval::importance_is_measured(imatrix) ? eval::importance_for(imatrix, dir, *make_backend({"auto", 0}))
+                                            : read_importance_matrix_if_given(imatrix);
   load.importance = importance ? &*importance : nullptr;
   if (eval::parse_auto_spec(o.precision)) {
     auto backend = make_backend({"cpu", 0});

@@ -212,5 +212,36 @@ TEST(MeasureImportance, ProbeDrawsTheTokenizersOrdinaryIds) {
   EXPECT_GE(high, 1000);  // about 1,540 expected: the draws span the vocabulary
 }
 
+// --imatrix auto names the probe only where a matrix weighs something: a group-scaled
+// format (named, mixed, overridden or an auto: budget) of an original checkpoint.
+TEST(MeasureImportance, AutoMeansTheProbeWhereAFormatWeighsIt) {
+  const std::string dir = testing::test_data("models/llama-tiny");
+  auto resolve = [&](std::vector<std::string> precisions, std::vector<std::string> overrides = {}) {
+    return eval::resolve_imatrix("auto", dir, precisions, overrides);
+  };
+  EXPECT_EQ(resolve({"fp6"}), "probe");
+  EXPECT_EQ(resolve({"int8"}), "probe");
+  EXPECT_EQ(resolve({"fp16", "fp8-g64"}), "probe");
+  EXPECT_EQ(resolve({"mixed:attn=fp16,mlp=fp16,down=fp6"}), "probe");
+  EXPECT_EQ(resolve({"fp16"}, {"q_proj=int8"}), "probe");
+  EXPECT_EQ(resolve({"auto:bits=7"}), "probe");
+  EXPECT_EQ(resolve({"auto"}), "");
+  EXPECT_EQ(resolve({"fp16", "bf16", "fp32"}), "");
+  EXPECT_EQ(resolve({"int8-row", "fp8-row", "fp6-e3m2", "fp6-e2m3"}), "");
+  EXPECT_EQ(resolve({}), "");
+  EXPECT_EQ(eval::resolve_imatrix("none", dir, {"fp6"}), "");
+  EXPECT_EQ(eval::resolve_imatrix("probe", dir, {"fp16"}), "probe");
+  EXPECT_EQ(eval::resolve_imatrix("m.safetensors", dir, {"fp16"}), "m.safetensors");
+
+  namespace fs = std::filesystem;
+  const fs::path q = fs::path(::testing::TempDir()) / ("llmrun_auto_q_" + std::to_string(::getpid()));
+  LoadOptions load;
+  load.precision = "fp6";
+  quantize_checkpoint(dir, q.string(), load);
+  EXPECT_EQ(eval::resolve_imatrix("auto", q.string(), {"auto"}), "");
+  EXPECT_EQ(eval::resolve_imatrix("auto", q.string(), {"fp6"}), "");  // nothing left to weigh
+  fs::remove_all(q);
+}
+
 }  // namespace
 }  // namespace llmrun
