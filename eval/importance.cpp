@@ -230,6 +230,12 @@ ImportanceMatrix measure_importance_self(const std::string& model_dir, Backend& 
 
 namespace {
 
+// A checkpoint `llmrun quantize` wrote (its weights are codes already: nothing to weigh).
+bool is_quantized_checkpoint(const std::string& model_dir) {
+  const WeightSource source(model_dir);
+  return source.checkpoint() && !quantized_tensor_formats(*source.checkpoint()).empty();
+}
+
 // The matrix `measure` makes for model_dir, measured once per checkpoint content and
 // `identity` (how it is measured), then read from the cache folder.
 ImportanceMatrix cached_matrix(const std::string& flag, const std::string& model_dir, const std::string& identity,
@@ -262,9 +268,7 @@ std::optional<ImportanceMatrix> importance_for(const std::string& imatrix, const
   if (!importance_is_measured(imatrix)) return read_importance_matrix_if_given(imatrix);
   const std::string flag = "--imatrix " + imatrix;
   // Refused before measuring, as the loader would refuse the matrix after it.
-  const WeightSource source(model_dir);
-  if (source.checkpoint() && !quantized_tensor_formats(*source.checkpoint()).empty())
-    fail_importance_on_quantized(flag, model_dir);
+  if (is_quantized_checkpoint(model_dir)) fail_importance_on_quantized(flag, model_dir);
   if (imatrix == "self") {
     const SelfCalibration o;
     std::ostringstream identity;
@@ -298,10 +302,7 @@ std::string resolve_imatrix(const std::string& imatrix, const std::string& model
       for (WeightFormat f : PrecisionPolicy::parse(p, tensor_precision).named_formats())
         weighs = weighs || codec(f).encode_row_weighted != nullptr;
   }
-  if (!weighs) return "";
-  const WeightSource source(model_dir);
-  if (source.checkpoint() && !quantized_tensor_formats(*source.checkpoint()).empty()) return "";
-  return "probe";
+  return weighs && !is_quantized_checkpoint(model_dir) ? "probe" : "";
 }
 
 std::string self_description(const SelfCalibration& o) {
