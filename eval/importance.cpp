@@ -149,11 +149,9 @@ ImportanceMatrix measure_importance(const std::string& model_dir, Backend& backe
 }
 
 std::vector<int32_t> probe_ids(const std::string& model_dir, const ModelConfig& config, const ProbeCalibration& o) {
-  namespace fs = std::filesystem;
   std::vector<int32_t> ordinary;
   // A GGUF file holds its tokenizer; a folder may have none (test checkpoints, scored by id).
-  if (fs::is_regular_file(model_dir) || fs::exists(fs::path(model_dir) / "tokenizer.json") ||
-      fs::exists(fs::path(model_dir) / "tokenizer.model")) {
+  if (has_tokenizer(model_dir)) {
     const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(model_dir);
     const int64_t n = std::min<int64_t>(config.vocab_size, int64_t(tokenizer->vocab_size()));
     for (int32_t id = 0; id < n; ++id)

@@ -64,8 +64,8 @@ LLMRUN_HD float minifloat_decode_abs(uint32_t abs_code) {
 template <int kExp, int kMan, int kBias>
 LLMRUN_HD float minifloat_round_value(float x, float max_value) {
   constexpr uint32_t kMinNormalBits = uint32_t(127 + 1 - kBias) << 23;
-  const float capped = f32_from_bits(f32_bits(x) & 0x7fffffffu);
-  const float a = capped < max_value ? capped : max_value;
+  const float magnitude = f32_from_bits(f32_bits(x) & 0x7fffffffu);
+  const float a = magnitude < max_value ? magnitude : max_value;
   uint32_t binade = f32_bits(a) & 0x7f800000u;
   binade = binade > kMinNormalBits ? binade : kMinNormalBits;
   const float quanta = f32_from_bits(binade + (uint32_t(23 - kMan) << 23));

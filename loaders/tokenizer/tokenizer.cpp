@@ -69,6 +69,11 @@ std::unique_ptr<Tokenizer> load_gguf(const std::string& path) {
 
 }  // namespace
 
+bool has_tokenizer(const std::string& path) {
+  if (is_dir(path)) return is_file(path + "/tokenizer.json") || is_file(path + "/tokenizer.model");
+  return is_file(path);
+}
+
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path) {
   if (is_gguf_file(path)) return load_gguf(path);
   if (is_dir(path)) {

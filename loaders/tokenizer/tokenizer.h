@@ -77,6 +77,8 @@ class Tokenizer {
 // tokenizer.json / .model file. Throws llmrun::Error naming the file (and JSON key) at
 // fault when something is missing or malformed.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path);
+// Whether load_tokenizer(path) finds a tokenizer to read (whether or not it is well formed).
+bool has_tokenizer(const std::string& path);
 
 // Turns ids into text one id at a time, returning only complete, valid UTF-8: a
 // character whose bytes are split over several tokens (byte-level BPE, byte-fallback
