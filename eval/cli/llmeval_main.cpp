@@ -1,8 +1,11 @@
 // llmeval: how much accuracy and speed each weight precision costs or buys against the
 // FP16 baseline.
 #include <iostream>
+#include <optional>
 
+#include "eval/auto_precision.h"
 #include "eval/cli/commands.h"
+#include "eval/importance.h"
 #include "eval/logits_dump.h"
 #include "eval/random_checkpoint.h"
 #include "runtime/cli/cli_common.h"
@@ -12,7 +15,7 @@
 namespace {
 
 struct LogitsOptions {
-  std::string model, out, precision = "auto", device = "auto", activations = "auto", cpu_isa = "auto";
+  std::string model, out, precision = "auto", imatrix = "auto", device = "auto", activations = "auto", cpu_isa = "auto";
   std::vector<std::string> ids;  // one prompt per --ids
   int threads = 0;
 };
@@ -24,9 +27,14 @@ int run_logits(const LogitsOptions& o) {
   std::vector<std::vector<int32_t>> prompts;
   for (const std::string& list : o.ids) prompts.push_back(cli::parse_id_list(list, "--ids"));
   auto backend = make_backend({o.device, llmrun::cli::capped_threads(o.threads, "llmeval"), o.activations, o.cpu_isa});
+  const std::string dir = cli::resolve_model_dir(o.model);
+  // Loaded as llmrun loads it: the same default importance matrix, auto: plans resolved.
+  const std::optional<ImportanceMatrix> importance =
+      eval::importance_for(eval::resolve_imatrix(o.imatrix, dir, {o.precision}), dir, *backend);
   LoadOptions load;
-  load.precision = o.precision;
-  LoadedModel loaded = load_model(cli::resolve_model_dir(o.model), *backend, load);
+  load.importance = importance ? &*importance : nullptr;
+  load.precision = eval::resolve_precision(o.precision, dir, *backend, load.importance);
+  LoadedModel loaded = load_model(dir, *backend, load);
   int64_t rows = 0;
   for (size_t i = 0; i < prompts.size(); ++i) {
     if (int64_t(prompts[i].size()) > loaded.config.max_position_embeddings)
@@ -183,6 +191,7 @@ int main(int argc, char** argv) {
       ->required();
   logits->add_option("--out,-o", lg.out, "Output file")->required();
   logits->add_option("--precision", lg.precision, "Weight formats, as llmrun --precision (auto = checkpoint dtype)");
+  logits->add_option("--imatrix", lg.imatrix, llmrun::cli::kImatrixHelp);
   logits->add_option("--device", lg.device, "auto (a CUDA GPU when present, else cpu), cpu, cuda, cuda:N, or cuda-host (the CUDA backend run on the CPU: a slow test device)");
   logits->add_option("--activations", lg.activations, "Activation dtype between ops: auto (the checkpoint's: f32, bf16 or f16), f32, bf16, f16 (CUDA only)");
   logits->add_option("--threads,-t", lg.threads, "CPU threads (0 = all cores)")->check(llmrun::cli::at_least(0));

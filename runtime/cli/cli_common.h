@@ -42,6 +42,13 @@ int capped_threads(int requested, const std::string& program);
 inline constexpr const char* kCpuIsaHelp =
     "CPU kernel family: auto (the fastest this CPU runs), avx512, avx2 or scalar (the reference)";
 
+// --imatrix's help where one precision is loaded (llmrun, llmeval logits).
+inline constexpr const char* kImatrixHelp =
+    "How the group-scaled formats (int8, fp8, fp6, *-g32, *-g64) weigh each scale's error: by the activations of "
+    "an importance matrix -- `probe` (one pass over 512 random token ids), `self` (1,024 tokens the model samples "
+    "itself), each measured once per checkpoint and cached, or a file from `llmeval imatrix` -- or `none` (plain "
+    "weight error). Default `auto`: `probe` when an original checkpoint is loaded in such a format, else none";
+
 // Reads a whole file ("-" = stdin); errors name the flag and path (a folder is refused).
 std::string read_input_file(const std::string& path, const std::string& flag);
 

@@ -20,8 +20,7 @@ int main(int argc, char** argv) {
                      "auto:max-kl=0.02 (measured plan)");
   app.add_option("--tensor-precision", o.tensor_precision,
                  "REGEX=FORMAT for tensors whose HF name matches (repeatable; the last match wins)");
-  app.add_option("--imatrix", o.imatrix,
-                 "How the group-scaled formats (int8, fp8, fp6, *-g32, *-g64) weigh each scale's error: by the activations of an importance matrix -- `probe` (one pass over 512 random token ids), `self` (1,024 tokens the model samples itself), each measured once per checkpoint and cached, or a file from `llmeval imatrix` -- or `none` (plain weight error). Default `auto`: `probe` when an original checkpoint is loaded in such a format, else none");
+  app.add_option("--imatrix", o.imatrix, llmrun::cli::kImatrixHelp);
   app.add_option("--device", o.device, "auto (a CUDA GPU when present, else cpu), cpu, cuda, cuda:N, or cuda-host (the CUDA backend run on the CPU: a slow test device)");
   app.add_option("--activations", o.activations, "Activation dtype between ops: auto (the checkpoint's: f32, bf16 or f16), f32, bf16, f16 (CUDA only)");
   app.add_option("--cpu-isa", o.cpu_isa, llmrun::cli::kCpuIsaHelp);

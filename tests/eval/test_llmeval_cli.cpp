@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <string>
 
 #include "loaders/safetensors.h"
 #include "tests/eval/llmeval_fixture.h"
@@ -217,6 +219,26 @@ TEST_F(Llmeval, DefaultImatrixIsTheProbeWhereItWeighs) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output.find("--imatrix"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(out_ / "cache2"));
+}
+
+// llmeval logits loads a precision as llmrun does: with the default --imatrix auto the
+// probe weighs fp6's scales (scripts/compare_llamacpp.sh scores these logits as "the
+// default"), and --imatrix none gives the data-free encoding.
+TEST_F(Llmeval, LogitsWeighLikeLlmrunByDefault) {
+  LLMRUN_REQUIRE_FIXTURE(dir, "models/stories260k");
+  fs::create_directories(out_);
+  const std::string env = "XDG_CACHE_HOME=" + (out_ / "cache").string() + " ";
+  const std::string logits = env + bin("llmeval") + " logits --model " + dir + " --ids 1,403,407,261,301 --precision fp6";
+  std::map<std::string, std::string> bytes;
+  for (const std::string flag : {"", " --imatrix probe", " --imatrix none"}) {
+    const fs::path out = out_ / ("logits" + std::to_string(bytes.size()));
+    auto r = run_command(logits + flag + " --out " + out.string());
+    ASSERT_EQ(r.exit_code, 0) << flag << ": " << r.output;
+    bytes[flag] = testing::read_file(out.string());
+    ASSERT_EQ(bytes[flag].size(), 5 * 512 * sizeof(float)) << flag;
+  }
+  EXPECT_EQ(bytes[""], bytes[" --imatrix probe"]);
+  EXPECT_NE(bytes[""], bytes[" --imatrix none"]);
 }
 
 // --score-from scores each window's later positions only (as llama-perplexity does), and
