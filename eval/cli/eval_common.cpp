@@ -9,13 +9,10 @@
 #include "eval/importance.h"
 #include "eval/progress.h"
 #include "eval/report/report.h"
+#include "llmrun_git_commit.h"  // generated: eval/git_commit.cmake
 #include "runtime/cli/cli_common.h"
 #include "runtime/error.h"
 #include "runtime/hardware.h"
-
-#ifndef LLMRUN_GIT_COMMIT
-#define LLMRUN_GIT_COMMIT "unknown"
-#endif
 
 namespace llmrun::eval {
 
