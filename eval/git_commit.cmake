@@ -1,17 +1,12 @@
 # Run at every build (eval/CMakeLists.txt, llmrun_git_commit): writes OUT, a header naming
-# the commit llmeval's reports were made with (`git rev-parse --short HEAD`, "-dirty" when
-# tracked files differ from it), rewritten only when that changes, so a commit or an edit
-# after configuring never leaves a report naming an older commit.
-execute_process(COMMAND git rev-parse --short HEAD WORKING_DIRECTORY "${SRC}" RESULT_VARIABLE rc
+# the commit llmeval's reports were made with, in the form scripts/gpu-bundle.sh records
+# (`git describe --always --dirty`: "-dirty" when tracked files differ from it), rewritten
+# only when that changes, so a commit or an edit after configuring never leaves a report
+# naming an older commit.
+execute_process(COMMAND git describe --always --dirty WORKING_DIRECTORY "${SRC}" RESULT_VARIABLE rc
                 OUTPUT_VARIABLE commit OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
 if(NOT rc EQUAL 0 OR commit STREQUAL "")
   set(commit "unknown")
-else()
-  execute_process(COMMAND git status --porcelain --untracked-files=no WORKING_DIRECTORY "${SRC}"
-                  OUTPUT_VARIABLE changes OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
-  if(NOT changes STREQUAL "")
-    string(APPEND commit "-dirty")
-  endif()
 endif()
 set(text "#pragma once\n#define LLMRUN_GIT_COMMIT \"${commit}\"\n")
 set(old "")
