@@ -99,7 +99,7 @@ void linear_simd(const CpuTensor& x, const CpuWeight& w, const CpuWeight* bias, 
   p.fp8_table = fp8_table();
   p.fp6_table = fp6_table(w.format());
   // Uninitialized on purpose: the kernels write before they read.
-  std::unique_ptr<float[]> scratch(new float[size_t(simd::simd_scratch_floats(*p.codec, p.n, p.k, threads))]);
+  std::unique_ptr<float[]> scratch(new float[size_t(simd::simd_scratch_floats(*p.codec, p.n, p.k, threads, isa == KernelIsa::avx512))]);
   p.scratch = scratch.get();
   if (isa == KernelIsa::avx512)
     simd::linear_avx512(p);

@@ -55,7 +55,7 @@ double fast_vs_reference_bound(int64_t k, double scaled_abs_dot, double abs_bias
 double reference_vs_double_bound(int64_t k, double abs_dot, double abs_bias) {
   return gamma(k + 1) * (abs_dot + abs_bias);
 }
-// A single token times group-scaled int8 codes (simd::gemv_rounds_x_to_int16) has x
+// A single token times group-scaled integer codes (simd::gemv_rounds_x_to_int16) has x
 // rounded first: over the row's whole groups, in blocks of kGemvXBlock values, to multiples
 // of dx = the smallest power of two with max |x| <= 32767 dx (at least 2^-126), each value
 // off by at most dx / 2. The sum moves by at most sum over blocks of dx / 2 * sum |d_i|
@@ -279,7 +279,7 @@ TEST(Linear, FastMatchesReferenceOverGrid) {
                     abs_dot += std::fabs(d[size_t(r * k + i)] * x->data[size_t(t * k + i)]);
                   const double abs_b = with_bias ? std::fabs(bias->as_f32[size_t(r)]) : 0.0;
                   double bound = fast_vs_reference_bound(k, w->scales[size_t(r)] * abs_dot, abs_b);
-                  if (simd::gemv_rounds_x_to_int16(*c, n))
+                  if (simd::gemv_rounds_x_to_int16(*c, n, path.isa == KernelIsa::avx512))
                     bound += w->scales[size_t(r)] * x_rounding_bound(&d[size_t(r * k)], &x->data[size_t(t * k)], k, c->group_size);
                   const float f = got[size_t(t * m + r)], e = ref[size_t(t * m + r)];
                   ASSERT_TRUE(std::fabs(double(f) - e) <= bound)

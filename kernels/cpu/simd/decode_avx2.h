@@ -47,14 +47,17 @@ struct DecodeBF16 {
 struct DecodeInt8 {
   static constexpr int kStep = 16, kStepBytes = 16;
   static constexpr float kUnscale = 1.0f;
-  // The codes are the integers themselves: the single-token GEMV of a group-scaled int8
-  // format multiplies them as integers (linear_kernels.h, gemv_rows_int8).
-  static constexpr bool kIntegerCodes = true;
   void operator()(const uint8_t* p, __m256* v) const {
     for (int h = 0; h < 2; ++h) {
       __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + 8 * h));
       v[h] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b));
     }
+  }
+  // Integer codes (linear_kernels.h, gemv_rows_int): 32 weights from kIntBlockBytes bytes
+  // as two vectors of 16 int16, each kIntUnscale times the weight.
+  static constexpr int kIntBlockBytes = 32, kIntUnscale = 1;
+  void ints(const uint8_t* p, __m256i* v) const {
+    for (int h = 0; h < 2; ++h) v[h] = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * h)));
   }
 };
 

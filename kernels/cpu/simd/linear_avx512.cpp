@@ -35,10 +35,10 @@ void linear_avx512(const LinearProblem& p) {
     // The table decoders (lut) are not offered for the grouped formats.
     case WeightFormat::int8_g32: return run<VecAvx512>(DecodeGrouped<VecAvx512, Decode512Int8, 32>{}, p);
     case WeightFormat::fp8_g32: return run<VecAvx512>(DecodeGrouped<VecAvx512, Decode512Fp8Bits, 32>{}, p);
-    case WeightFormat::fp6_e2m3_g32: return run<VecAvx512>(DecodeGrouped<VecAvx512, Decode512Fp6Permute<2>, 32>{}, p);
+    case WeightFormat::fp6_e2m3_g32: return run<VecAvx512>(DecodeGrouped<VecAvx512, Decode512Fp6E2M3, 32>{}, p);
     case WeightFormat::int8_g64: return run<VecAvx512>(DecodeGrouped<VecAvx512, Decode512Int8, 64>{}, p);
     case WeightFormat::fp8_g64: return run<VecAvx512>(DecodeGrouped<VecAvx512, Decode512Fp8Bits, 64>{}, p);
-    case WeightFormat::fp6_e2m3_g64: return run<VecAvx512>(DecodeGrouped<VecAvx512, Decode512Fp6Permute<2>, 64>{}, p);
+    case WeightFormat::fp6_e2m3_g64: return run<VecAvx512>(DecodeGrouped<VecAvx512, Decode512Fp6E2M3, 64>{}, p);
   }
   __builtin_trap();  // linear.cpp checks simd_handles() first
 }

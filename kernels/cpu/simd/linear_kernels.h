@@ -61,15 +61,17 @@ struct IsGroupScaled : std::false_type {};
 template <class D>
 struct IsGroupScaled<D, std::void_t<decltype(D::kGroupScaled)>> : std::true_type {};
 
-// Whether D is a group-scaled format of int8 codes (an inner decoder with kIntegerCodes).
+// Whether D is a group-scaled format of integer-valued codes (an inner decoder with ints()
+// and kIntUnscale: int8 on both ISAs, fp6 E2M3 on AVX-512; linear_simd.h,
+// gemv_rounds_x_to_int16, says the same for the scratch and the tests).
 template <class D, class = void>
 struct HasIntegerCodes : std::false_type {};
 template <class D>
-struct HasIntegerCodes<D, std::void_t<decltype(D::kIntegerCodes)>> : std::true_type {};
+struct HasIntegerCodes<D, std::void_t<decltype(D::kIntUnscale)>> : std::true_type {};
 template <class D>
-struct IsGroupedInt8 : std::false_type {};
+struct IsGroupedInteger : std::false_type {};
 template <class Vec, class Inner, int kGroup>
-struct IsGroupedInt8<DecodeGrouped<Vec, Inner, kGroup>> : HasIntegerCodes<Inner> {};
+struct IsGroupedInteger<DecodeGrouped<Vec, Inner, kGroup>> : HasIntegerCodes<Inner> {};
 
 inline float f16_scale(const uint16_t* p) { return _cvtsh_ss(*p); }
 
@@ -88,15 +90,16 @@ struct GemvInputs {
 };
 
 // The row's last p.k - steps * kStep weights (kStep is a multiple of every codec's block
-// size; a group-scaled row's tail is its last group, partial), times group scale / kUnscale,
-// zero-padded to kTailMax.
+// size; a group-scaled row's tail is its last group, partial), times group scale / unscale
+// (the factor the row's sum is multiplied by at the end), zero-padded to kTailMax.
 template <class D>
-void decode_tail(const LinearProblem& p, const uint8_t* row, const uint16_t* gs, int64_t steps, float* wt) {
+void decode_tail(const LinearProblem& p, const uint8_t* row, const uint16_t* gs, int64_t steps, float unscale,
+                 float* wt) {
   const CodecRecord& cc = *p.codes_codec;
   const int64_t k_tail = steps * D::kStep;
   const float group = IsGroupScaled<D>::value ? f16_scale(gs + steps) : 1.0f;
   for (int i = 0; i < kTailMax; ++i) wt[i] = 0.0f;
-  cc.decode_row(row + k_tail / cc.block_size * cc.block_bytes, group / D::kUnscale, p.k - k_tail, wt);
+  cc.decode_row(row + k_tail / cc.block_size * cc.block_bytes, group / unscale, p.k - k_tail, wt);
 }
 
 // out[t, r] = the lanes' sum times the row scale and unscale, plus the bias.
@@ -178,7 +181,7 @@ void gemv_rows(const D& dec, const LinearProblem& p, const GemvInputs& in, int64
   const int64_t n_tail = p.k - steps * D::kStep;
   for (int r = 0; n_tail > 0 && r < RB; ++r) {
     alignas(64) float wt[kTailMax];
-    decode_tail<D>(p, row[r], gs[r], steps, wt);
+    decode_tail<D>(p, row[r], gs[r], steps, D::kUnscale, wt);
     for (int64_t v = 0; v * Vec::kLanes < n_tail; ++v)
       for (int t = 0; t < NT; ++t)
         acc[r][t][0] = Vec::fma(Vec::load(wt + Vec::kLanes * v), Vec::load(in.tail[t] + Vec::kLanes * v), acc[r][t][0]);
@@ -192,15 +195,20 @@ void gemv_rows(const D& dec, const LinearProblem& p, const GemvInputs& in, int64
     }
 }
 
-// ---- decode, int8 codes and a single token: integer products ---------------------------
+// ---- decode, integer codes and a single token: integer products ------------------------
 //
-// A group-scaled int8 row times one token's x is mostly integer arithmetic: x is rounded
+// A group-scaled row of integer-valued codes (int8; on AVX-512 fp6 E2M3, whose values
+// times 8 are integers) times one token's x is mostly integer arithmetic: x is rounded
 // once per call to int16 in blocks of kGemvXBlock values, each with a power-of-two scale dx
-// (the smallest with max |x| <= 32767 dx), so a block's products are exact int16 x int8
-// multiply-adds into int32 (at most 4 per lane: below 2^24, converted to fp32 exactly), and
-// one FMA per block and row applies group scale x dx. Per 32 weights that is 2 widening
-// loads, 2 multiply-adds, an add, a conversion and an FMA on AVX2 instead of 4 widenings,
-// 4 conversions and 4 FMAs: the fp32 path is bound by those on AVX2. Rounding x costs
+// (the smallest with max |x| <= 32767 dx), so a block's products are exact int16 x int16
+// multiply-adds into int32 (at most 4 per lane, |code| <= 127: below 2^24, converted to
+// fp32 exactly), and one FMA per block and row applies group scale x dx / kIntUnscale. Per
+// 32 int8 weights that is 2 widening loads, 2 multiply-adds, an add, a conversion and an
+// FMA on AVX2 instead of 4 widenings, 4 conversions and 4 FMAs: the fp32 path is bound by
+// those on AVX2. fp6 E2M3 on AVX-512 turns 32 codes into int16 with a byte permute, a
+// multishift, a table permute and a widening, where the fp32 path takes a byte permute, a
+// multishift, a table permute and a sign merge per 16 lanes, then 2 FMAs (decode_avx512.h,
+// Decode512Fp6E2M3). Rounding x costs
 // at most dx / 2 < max |x| / 32767 per value (2^-127 for blocks below 2^-112), ~2^7 times
 // below an int8 weight's own rounding; small integers and other values with few
 // significant bits pass exactly. A block holding an Inf or NaN gets dx = NaN, so its
@@ -241,11 +249,11 @@ void quantize_x_i16(const float* x, int64_t blocks, int16_t* q, float* dx) {
 }
 
 template <class Vec, class D, int RB>
-void gemv_rows_int8(const LinearProblem& p, const GemvInputs& in, const XInt16& x, int64_t r0) {
+void gemv_rows_int(const D& dec, const LinearProblem& p, const GemvInputs& in, const XInt16& x, int64_t r0) {
   using V = typename Vec::V;
   using I = typename Vec::I;
   constexpr int kGroup = D::kStep, kBlocksPerGroup = kGroup / kGemvXBlock;
-  constexpr int kIVecs = kGemvXBlock / Vec::kI16Lanes;
+  constexpr int kIVecs = kGemvXBlock / Vec::kI16Lanes, kBlockBytes = decltype(dec.inner)::kIntBlockBytes;
   static_assert(kGroup % kGemvXBlock == 0 && (kBlocksPerGroup == 1 || kBlocksPerGroup == 2), "g32 or g64");
   V acc[RB];
   const uint8_t* row[RB];
@@ -259,7 +267,7 @@ void gemv_rows_int8(const LinearProblem& p, const GemvInputs& in, const XInt16& 
   const uint8_t* ahead = row[0] + kPrefetchAhead;  // linear over the row group (gemv_rows)
   const int64_t steps = p.k / kGroup, blocks = steps * kBlocksPerGroup;
   for (int64_t b = 0; b < blocks; ++b) {
-    for (int64_t o = 0; o < RB * kGemvXBlock; o += 64) Vec::prefetch(ahead + b * RB * kGemvXBlock + o);
+    for (int64_t o = 0; o < RB * kBlockBytes; o += 64) Vec::prefetch(ahead + b * RB * kBlockBytes + o);
     if (b % 8 == 0) {
       const __m256 dx = _mm256_loadu_ps(x.dx + b);
       for (int r = 0; r < RB; ++r) {
@@ -277,21 +285,23 @@ void gemv_rows_int8(const LinearProblem& p, const GemvInputs& in, const XInt16& 
     for (int v = 0; v < kIVecs; ++v) xv[v] = Vec::load_i16(x.q + b * kGemvXBlock + v * Vec::kI16Lanes);
 #pragma GCC unroll 4
     for (int r = 0; r < RB; ++r) {
-      const uint8_t* w = row[r] + b * kGemvXBlock;
-      I sum = Vec::madd_i16(Vec::widen_i8(w), xv[0]);
-      for (int v = 1; v < kIVecs; ++v) sum = Vec::add_i32(sum, Vec::madd_i16(Vec::widen_i8(w + v * Vec::kI16Lanes), xv[v]));
+      I wv[kIVecs];
+      dec.inner.ints(row[r] + b * kBlockBytes, wv);
+      I sum = Vec::madd_i16(wv[0], xv[0]);
+      for (int v = 1; v < kIVecs; ++v) sum = Vec::add_i32(sum, Vec::madd_i16(wv[v], xv[v]));
       acc[r] = Vec::fma(Vec::to_float(sum), Vec::set1(sc[r][b % 8]), acc[r]);
     }
   }
   const int64_t n_tail = p.k - steps * kGroup;
+  constexpr float unscale = 1.0f / decltype(dec.inner)::kIntUnscale;  // a power of two: exact
   for (int r = 0; r < RB; ++r) {
     if (n_tail > 0) {
       alignas(64) float wt[kTailMax];
-      decode_tail<D>(p, row[r], gs[r], steps, wt);
+      decode_tail<D>(p, row[r], gs[r], steps, unscale, wt);
       for (int64_t v = 0; v * Vec::kLanes < n_tail; ++v)
         acc[r] = Vec::fma(Vec::load(wt + Vec::kLanes * v), Vec::load(in.tail[0] + Vec::kLanes * v), acc[r]);
     }
-    store_out<Vec>(p, r0 + r, 0, acc[r], 1.0f);
+    store_out<Vec>(p, r0 + r, 0, acc[r], unscale);
   }
 }
 
@@ -332,16 +342,16 @@ void gemv(const D& dec, const LinearProblem& p) {
     in.rows[t] = p.x + t * p.k;
     for (int i = 0; i < kTailMax; ++i) in.tail[t][i] = k_tail + i < p.k ? in.rows[t][k_tail + i] : 0.0f;
   }
-  if constexpr (NT == 1 && IsGroupedInt8<D>::value) {
+  if constexpr (NT == 1 && IsGroupedInteger<D>::value) {
     const int64_t blocks = p.k / D::kStep * (D::kStep / kGemvXBlock);
     // simd_scratch_floats sizes this scratch by gemv_rounds_x_to_int16, the codec-side
-    // twin of IsGroupedInt8: none means the two disagree.
+    // twin of IsGroupedInteger: none means the two disagree.
     if (p.scratch == nullptr) __builtin_trap();
     int16_t* q = reinterpret_cast<int16_t*>(p.scratch);
     float* dx = p.scratch + round_up(p.k, kGemvXBlock) / 2;
     quantize_x_i16<Vec>(p.x, blocks, q, dx);
     const XInt16 x{q, dx};
-    for_row_groups<RB>(p, [&](auto rows, int64_t r0) { gemv_rows_int8<Vec, D, decltype(rows)::value>(p, in, x, r0); });
+    for_row_groups<RB>(p, [&](auto rows, int64_t r0) { gemv_rows_int<Vec, D, decltype(rows)::value>(dec, p, in, x, r0); });
   } else {
     for_row_groups<RB>(p, [&](auto rows, int64_t r0) { gemv_rows<Vec, D, decltype(rows)::value, NT, S>(dec, p, in, r0); });
   }

@@ -41,8 +41,9 @@ constexpr int64_t kGemmBroadcastMinTokens = 24;
 // token's whole x row (4 tokens x 10 KiB no longer stays in L1): 4 tokens took 1.43 ms
 // there against 1.17 ms tiled, 8 tokens 3.4 ms against 1.9 ms.
 constexpr int64_t kGemvMaxTokens = 3;
-// The single-token GEMV of group-scaled int8 rows rounds x to int16 in blocks of this many
-// values, each with its own power-of-two scale (linear_kernels.h, quantize_x_i16).
+// The single-token GEMV of group-scaled integer-valued rows (gemv_rounds_x_to_int16) rounds
+// x to int16 in blocks of this many values, each with its own power-of-two scale
+// (linear_kernels.h, quantize_x_i16).
 constexpr int64_t kGemvXBlock = 32;
 
 struct LinearProblem {
@@ -70,19 +71,21 @@ struct LinearProblem {
 constexpr int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
 
 // Whether the SIMD kernels round x to int16 for this problem (linear_kernels.h,
-// quantize_x_i16): one token times int8 codes with group scales. Tests widen their error
-// bound by that rounding.
-inline bool gemv_rounds_x_to_int16(const CodecRecord& c, int64_t n) {
-  return n == 1 && c.group_size > 0 && c.element == WeightFormat::int8;
+// quantize_x_i16): one token times integer-valued codes with group scales: int8, and on
+// AVX-512 fp6 E2M3 (AVX2 decodes it to fp32: in its 16 registers and 3 vector ports the
+// integer decode measured no faster). Tests widen their error bound by that rounding.
+inline bool gemv_rounds_x_to_int16(const CodecRecord& c, int64_t n, bool avx512) {
+  return n == 1 && c.group_size > 0 &&
+         (c.element == WeightFormat::int8 || (avx512 && c.element == WeightFormat::fp6_e2m3));
 }
 
 // Scratch the kernels need. Decode: x as int16 and its block scales when it is rounded
 // (above), else none. Prefill: per-thread W tiles, row-major and transposed, and a copy of
 // x (packed k-major in groups of the micro-kernel's tokens, or rows zero-padded to a
 // multiple of kGemmPad).
-inline int64_t simd_scratch_floats(const CodecRecord& c, int64_t n, int64_t k, int threads) {
+inline int64_t simd_scratch_floats(const CodecRecord& c, int64_t n, int64_t k, int threads, bool avx512) {
   if (n <= kGemvMaxTokens)
-    return gemv_rounds_x_to_int16(c, n) ? round_up(k, kGemvXBlock) / 2 + round_up(k / kGemvXBlock, 8) : 0;
+    return gemv_rounds_x_to_int16(c, n, avx512) ? round_up(k, kGemvXBlock) / 2 + round_up(k / kGemvXBlock, 8) : 0;
   return int64_t(threads) * 2 * kGemmTileRows * kGemmTileCols + round_up(n, kGemmMaxTokens) * round_up(k, kGemmPad);
 }
 

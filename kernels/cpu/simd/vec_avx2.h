@@ -65,12 +65,11 @@ struct VecAvx2 {
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
   }
   static V exp(V x) { return vec_exp<VecAvx2>(x); }
-  // Integer products (the single-token GEMV of int8 codes, linear_kernels.h): I holds
+  // Integer products (the single-token GEMV of integer codes, linear_kernels.h): I holds
   // kI16Lanes int16 or kLanes int32.
   using I = __m256i;
   static constexpr int kI16Lanes = 16;
   static I load_i16(const int16_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
-  static I widen_i8(const uint8_t* p) { return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
   static I madd_i16(I a, I b) { return _mm256_madd_epi16(a, b); }  // pairs of int16 products summed into int32
   static I add_i32(I a, I b) { return _mm256_add_epi32(a, b); }
   static V to_float(I a) { return _mm256_cvtepi32_ps(a); }
