@@ -137,14 +137,16 @@ struct Decode512Fp6Permute {
   // Magnitude code c = e.m (kMan mantissa bits, bias 2^(kExp-1) - 1): normal (1 + m 2^-kMan)
   // 2^(e-bias) = (2^kMan + m) 2^(e-1) / 2^(bias+kMan-1), subnormal m 2^(1-bias-kMan); integer
   // arithmetic and one exact division (no libm in this file).
+  static constexpr int kMan = 5 - kExp, kBias = (1 << (kExp - 1)) - 1;
+  static constexpr int kDenominator = 1 << (kBias + kMan - 1);
+  // The magnitude code's value times kDenominator: an integer.
+  static int scaled_magnitude(int c) {
+    const int e = c >> kMan, m = c & ((1 << kMan) - 1);
+    return e ? ((1 << kMan) + m) << (e - 1) : m;
+  }
   static __m512 magnitudes(int half) {
-    constexpr int kMan = 5 - kExp, kBias = (1 << (kExp - 1)) - 1;
-    constexpr float kDenominator = float(1 << (kBias + kMan - 1));
     alignas(64) float t[16];
-    for (int i = 0; i < 16; ++i) {
-      const int c = 16 * half + i, e = c >> kMan, m = c & ((1 << kMan) - 1);
-      t[i] = float(e ? ((1 << kMan) + m) << (e - 1) : m) / kDenominator;
-    }
+    for (int i = 0; i < 16; ++i) t[i] = float(scaled_magnitude(16 * half + i)) / float(kDenominator);
     return _mm512_load_ps(t);
   }
   __m512i gather_lo = block_bytes(0), gather_hi = block_bytes(4);
@@ -164,8 +166,9 @@ struct Decode512Fp6Permute {
   }
 };
 
-// E2M3's values times 8 are the integers -60..60 (magnitude code m = e.mmm: 8 |value| = m
-// below 16, subnormals and e = 1, and (8 + mmm) 2^(e-1) above), so one 64-byte table maps
+// E2M3's values times 8 are the integers -60..60 (scaled_magnitude: with the magnitude
+// code m = e.mmm, 8 |value| = m below 16, subnormals and e = 1, and (8 + mmm) 2^(e-1)
+// above), so one 64-byte table maps
 // a 6-bit code, sign included, to its int8 value: a byte permute puts
 // the 6 bytes of blocks 2q, 2q+1 at the bottom of qword q, a multishift copies code j of
 // the qword (bit 6j) into its byte j (the two bits above the code are ignored by the
@@ -175,7 +178,8 @@ struct Decode512Fp6Permute {
 // 167-193 us against 245-259 us through fp32; cold, 2 threads, 2560x9728 754-826 us
 // against 983-1249 us (int8-g32 in the same runs: 591-645 us).
 struct Decode512Fp6E2M3 : Decode512Fp6Permute<2> {
-  static constexpr int kIntBlockBytes = 24, kIntUnscale = 8;
+  static constexpr int kIntBlockBytes = 24, kIntUnscale = kDenominator;
+  static_assert(kIntUnscale == 8, "E2M3 values times 8 fill an int8 table");
   static __m512i qword_bytes() {
     alignas(64) int8_t idx[64] = {};
     for (int b = 0; b < 32; ++b) idx[b] = int8_t(6 * (b / 8) + (b % 8 < 6 ? b % 8 : 0));
@@ -183,11 +187,7 @@ struct Decode512Fp6E2M3 : Decode512Fp6Permute<2> {
   }
   static __m512i values() {
     alignas(64) int8_t t[64];
-    for (int c = 0; c < 64; ++c) {
-      const int m = c & 31, e = m >> 3, f = m & 7;
-      const int v = m < 16 ? m : (8 + f) << (e - 1);
-      t[c] = int8_t(c & 32 ? -v : v);
-    }
+    for (int c = 0; c < 64; ++c) t[c] = int8_t(c & 32 ? -scaled_magnitude(c & 31) : scaled_magnitude(c & 31));
     return _mm512_load_si512(t);
   }
   __m512i qwords = qword_bytes(), table = values();

@@ -253,7 +253,8 @@ void gemv_rows_int(const D& dec, const LinearProblem& p, const GemvInputs& in, c
   using V = typename Vec::V;
   using I = typename Vec::I;
   constexpr int kGroup = D::kStep, kBlocksPerGroup = kGroup / kGemvXBlock;
-  constexpr int kIVecs = kGemvXBlock / Vec::kI16Lanes, kBlockBytes = decltype(dec.inner)::kIntBlockBytes;
+  using Inner = decltype(D::inner);
+  constexpr int kIVecs = kGemvXBlock / Vec::kI16Lanes, kBlockBytes = Inner::kIntBlockBytes;
   static_assert(kGroup % kGemvXBlock == 0 && (kBlocksPerGroup == 1 || kBlocksPerGroup == 2), "g32 or g64");
   V acc[RB];
   const uint8_t* row[RB];
@@ -293,7 +294,7 @@ void gemv_rows_int(const D& dec, const LinearProblem& p, const GemvInputs& in, c
     }
   }
   const int64_t n_tail = p.k - steps * kGroup;
-  constexpr float unscale = 1.0f / decltype(dec.inner)::kIntUnscale;  // a power of two: exact
+  constexpr float unscale = 1.0f / Inner::kIntUnscale;  // a power of two: exact
   for (int r = 0; r < RB; ++r) {
     if (n_tail > 0) {
       alignas(64) float wt[kTailMax];
